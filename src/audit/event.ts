@@ -1,0 +1,72 @@
+// One normalised audit event, whatever shape it arrived in (native audit.k8s.io Event, EKS
+// CloudWatch, GKE LogEntry, AKS diagnostic record, ...). Request and response bodies are never
+// kept: the few facts detections need from them are extracted into `body`, without values.
+
+export type AuditFormat =
+  | 'k8s' // audit.k8s.io/v1 Event (JSON line, EventList, array, pretty-printed)
+  | 'eks' // CloudWatch export: {message: "<event json>", ...}
+  | 'gke' // Cloud Audit LogEntry with protoPayload
+  | 'aks' // Azure diagnostic record: properties.log / log_s / AKSAudit columns
+  | 'csv' // flattened CSV exports
+
+export interface EventOrigin {
+  format: AuditFormat
+  /** File path, '-' for stdin, or the name of a remote source. */
+  file?: string
+  /** 1-based line where the record starts. */
+  line?: number
+  /** A cloud's own id for the record (GKE insertId, CloudWatch eventId, ...). */
+  recordId?: string
+}
+
+export interface Identity {
+  username: string
+  groups: string[]
+  uid?: string
+}
+
+export interface AuditEvent {
+  auditID?: string
+  stage?: string
+  level?: string
+  /** requestReceivedTimestamp (or the best time the source has), epoch milliseconds. */
+  time: number
+  verb: string
+  /** Who the request acted as: the impersonated identity when there is one. */
+  user: Identity
+  /** Who really sent the request, when it was impersonated. */
+  impersonator?: Identity
+  sourceIPs: string[]
+  userAgent?: string
+  requestURI?: string
+  apiGroup?: string
+  apiVersion?: string
+  resource?: string
+  subresource?: string
+  namespace?: string
+  name?: string
+  /** HTTP status code of the response. */
+  code?: number
+  /** responseStatus.reason or message, short. */
+  statusReason?: string
+  /** authorization.k8s.io/decision: 'allow' | 'forbid'. */
+  decision?: string
+  /** authorization.k8s.io/reason. */
+  reason?: string
+  /** The request was cut by the log pipeline (EKS `[Truncated...]`). */
+  truncated?: boolean
+  /** Value-free facts from request bodies, for detections (RBAC rules, configmap keys). */
+  body?: BodyFacts
+  origin: EventOrigin
+}
+
+/** Never holds a secret or configmap value: only structure and key names. */
+export interface BodyFacts {
+  roleRef?: {kind: string; name: string}
+  subjects?: {kind: string; name: string; namespace?: string}[]
+  rules?: {verbs: string[]; apiGroups?: string[]; resources?: string[]; resourceNames?: string[]}[]
+  /** Keys of data/stringData/binaryData (configmaps, secrets), never the values. */
+  dataKeys?: string[]
+  /** For impersonation or token requests: the target. */
+  target?: string
+}
