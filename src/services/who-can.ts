@@ -1,0 +1,324 @@
+// who-can, end to end: get the RBAC objects (a cluster or manifests), ask the engine, and when
+// connected confirm every answer with the API server's own authorizer (SubjectAccessReview),
+// which also sees webhook authorizers (EKS access entries, GKE IAM, AKS Azure RBAC).
+import type {AccessQuestion, AccessReviewResult} from '../kube/access-review.js'
+import type {KubeClient} from '../kube/client.js'
+import type {KubeOptions} from '../kube/flags.js'
+import type {MissingRead} from '../kube/rbac-fetch.js'
+import {builtinResourceTable, type ResourceTable} from '../rbac/resources.js'
+import {subjectIdentity, targetLabel, whoCan, type GrantedAccess, type SubjectGrant, type WhoCanAnswer, type WhoCanTarget} from '../rbac/who-can.js'
+import type {RbacSnapshot, RequestAttributes, ServiceAccountRef} from '../rbac/types.js'
+import {parseQuestion, type Question} from './who-can-question.js'
+
+export interface WhoCanOptions {
+  args: string[]
+  verbs?: string[]
+  subresource?: string
+  namespace?: string
+  allNamespaces: boolean
+  expandGroups: boolean
+  checkServiceAccounts: boolean
+  /** Offline: read RBAC from these files or folders instead of a cluster. */
+  manifests?: string[]
+  /** Ask the API server to confirm each answer (connected only). */
+  confirm: boolean
+  kube: KubeOptions
+  /** Diagnostics for stderr. */
+  onWarning?: (message: string) => void
+  onProgress?: (message: string) => void
+  /** SubjectAccessReviews in flight at once. */
+  concurrency?: number
+}
+
+/**
+ * confirmed: the server allows every access RBAC grants; denied: it allows none (RBAC says yes,
+ * the server says no); partial: some; unverified: the caller may not ask; offline: no server;
+ * skipped: --no-confirm.
+ */
+export type Confirmation = 'confirmed' | 'denied' | 'partial' | 'unverified' | 'offline' | 'skipped'
+
+export interface AccessCheck {
+  verb: string
+  target: string
+  /** '' for cluster-wide. */
+  namespace: string
+  allowed: boolean
+  unverified: boolean
+  reason?: string
+}
+
+export interface ReportedSubject extends SubjectGrant {
+  confirmation: Confirmation
+  checks?: AccessCheck[]
+}
+
+/** A ServiceAccount the server allows although no RBAC object grants it (`--check-serviceaccounts`). */
+export interface ServerOnlyGrant {
+  kind: 'ServiceAccount'
+  namespace: string
+  name: string
+  checks: AccessCheck[]
+}
+
+export interface WhoCanReport extends Omit<WhoCanAnswer, 'subjects'> {
+  source: {kind: 'manifests'; paths: string[]} | {kind: 'cluster'; server: string; context?: string}
+  subjects: ReportedSubject[]
+  serverOnly: ServerOnlyGrant[]
+  confirmation: {enabled: boolean; requests: number; unverifiedReason?: string}
+  /** Set when some RBAC objects could not be read: the answer may be missing subjects. */
+  incomplete?: {missing: MissingRead[]}
+  stats: {requests: number; fetchMs: number; analysisMs: number; confirmMs: number; roles: number; bindings: number}
+}
+
+/** Exit code of an answer computed without every RBAC object (distinct from connection errors). */
+export const INCOMPLETE_EXIT_CODE = 8
+
+export async function runWhoCan(options: WhoCanOptions): Promise<WhoCanReport> {
+  if (options.allNamespaces && options.namespace) throw new UsageError('use either -n/--namespace or -A/--all-namespaces, not both')
+  return options.manifests && options.manifests.length > 0 ? runOffline(options) : runConnected(options)
+}
+
+export class UsageError extends Error {
+  override name = 'UsageError'
+}
+
+async function runOffline(options: WhoCanOptions): Promise<WhoCanReport> {
+  const question = parseQuestion({args: options.args, verbs: options.verbs, subresource: options.subresource}, builtinResourceTable())
+  const started = performance.now()
+  const {loadManifests} = await import('../kube/load-manifests.js')
+  const loaded = await loadManifests(options.manifests!)
+  for (const w of loaded.warnings) options.onWarning?.(w)
+  const fetchMs = performance.now() - started
+  // Offline there is no context: without -n, the question is about the `default` namespace, as kubectl.
+  const namespace = options.allNamespaces ? undefined : (options.namespace ?? 'default')
+  const analysisStart = performance.now()
+  const answer = ask(loaded.snapshot, question, {...options, namespace})
+  const analysisMs = performance.now() - analysisStart
+  return {
+    ...answer,
+    source: {kind: 'manifests', paths: options.manifests!},
+    subjects: answer.subjects.map((s) => ({...s, confirmation: 'offline' as const})),
+    serverOnly: [],
+    confirmation: {enabled: false, requests: 0},
+    stats: {requests: 0, fetchMs, analysisMs, confirmMs: 0, ...sizeOf(loaded.snapshot)},
+  }
+}
+
+async function runConnected(options: WhoCanOptions): Promise<WhoCanReport> {
+  const {createKubeClient} = await import('../kube/client.js')
+  const client = await createKubeClient(options.kube, {onWarning: options.onWarning})
+  const namespace = options.allNamespaces ? undefined : (options.namespace ?? client.config.namespace)
+  const started = performance.now()
+  const table = await resourceTable(client, options)
+  const question = parseQuestion({args: options.args, verbs: options.verbs, subresource: options.subresource}, table)
+  const {fetchRbacSnapshot} = await import('../kube/rbac-fetch.js')
+  options.onProgress?.(`reading RBAC objects from ${client.server}`)
+  const fetched = await fetchRbacSnapshot(client, {
+    namespaces: options.allNamespaces,
+    serviceAccounts: options.expandGroups || options.checkServiceAccounts,
+  })
+  const fetchMs = performance.now() - started
+  const analysisStart = performance.now()
+  const answer = ask(fetched.snapshot, question, {...options, namespace})
+  const analysisMs = performance.now() - analysisStart
+
+  const confirmStart = performance.now()
+  let subjects: ReportedSubject[] = answer.subjects.map((s) => ({...s, confirmation: 'skipped' as const}))
+  let serverOnly: ServerOnlyGrant[] = []
+  const confirmation: WhoCanReport['confirmation'] = {enabled: options.confirm, requests: 0}
+  if (options.confirm) {
+    options.onProgress?.('confirming with SubjectAccessReview')
+    const confirmed = await confirm(client, answer.subjects, question, options)
+    subjects = confirmed.subjects
+    confirmation.requests = confirmed.requests
+    if (confirmed.unverifiedReason) confirmation.unverifiedReason = confirmed.unverifiedReason
+    if (options.checkServiceAccounts && !confirmed.unverifiedReason) {
+      const known = new Set(answer.subjects.map((s) => s.key))
+      const found = await findServerOnlyGrants(client, fetched.snapshot, fetched.snapshot.serviceAccounts ?? [], known, question, namespace, options)
+      serverOnly = found.grants
+      confirmation.requests += found.requests
+    }
+  }
+  const confirmMs = performance.now() - confirmStart
+
+  const report: WhoCanReport = {
+    ...answer,
+    source: {kind: 'cluster', server: client.server, ...(client.config.contextName ? {context: client.config.contextName} : {})},
+    subjects,
+    serverOnly,
+    confirmation,
+    stats: {requests: client.requestCount, fetchMs, analysisMs, confirmMs, ...sizeOf(fetched.snapshot)},
+  }
+  if (fetched.missing.length > 0) report.incomplete = {missing: fetched.missing}
+  client.close()
+  return report
+}
+
+function ask(snapshot: RbacSnapshot, question: Question, options: WhoCanOptions & {namespace?: string}): WhoCanAnswer {
+  return whoCan(snapshot, {
+    verbs: question.verbs,
+    targets: question.targets,
+    allNamespaces: options.allNamespaces,
+    expandGroups: options.expandGroups,
+    ...(options.namespace ? {namespace: options.namespace} : {}),
+  })
+}
+
+/** The cluster's own resource list (CRDs, aggregated APIs) when a resource was named; built-in otherwise. */
+async function resourceTable(client: KubeClient, options: WhoCanOptions): Promise<ResourceTable> {
+  const namesResource = options.args.some((a) => !a.startsWith('/')) && options.args.length > 0
+  if (!namesResource) return builtinResourceTable()
+  try {
+    const {discoverResources} = await import('../kube/access-review.js')
+    const {tableFromDiscovery} = await import('../rbac/resources.js')
+    const discovery = await discoverResources(client)
+    return tableFromDiscovery(discovery.resourceLists, {groups: discovery.groups})
+  } catch (error) {
+    options.onWarning?.(`discovery failed (${(error as Error).message}); resolving resource names from the built-in table`)
+    return builtinResourceTable()
+  }
+}
+
+interface CheckPlan {
+  subject: number
+  check: AccessCheck
+}
+
+/**
+ * One SubjectAccessReview per subject, granted (verb, target) and scope: cluster-wide grants are
+ * asked at the cluster scope (namespace ''), RoleBinding grants in each of their namespaces. The
+ * identity carries the groups that subject really has, so group-granted access is seen too.
+ */
+async function confirm(
+  client: KubeClient,
+  subjects: SubjectGrant[],
+  question: Question,
+  options: WhoCanOptions,
+): Promise<{subjects: ReportedSubject[]; requests: number; unverifiedReason?: string}> {
+  const {reviewAccess} = await import('../kube/access-review.js')
+  const targets = new Map(question.targets.map((t) => [targetLabel(t), t]))
+  const questions: AccessQuestion[] = []
+  const plan: CheckPlan[] = []
+  subjects.forEach((subject, index) => {
+    const identity = subjectIdentity(subject)
+    for (const access of subject.access) {
+      const target = targets.get(access.target)
+      if (!target) continue
+      for (const ns of scopesOf(access)) {
+        questions.push(toQuestion(identity, access.verb, target, ns))
+        plan.push({subject: index, check: {verb: access.verb, target: access.target, namespace: ns, allowed: false, unverified: true}})
+      }
+    }
+  })
+  const result: AccessReviewResult = await reviewAccess(client, questions, {concurrency: options.concurrency ?? 16})
+  const checks: AccessCheck[][] = subjects.map(() => [])
+  result.answers.forEach((answer, i) => {
+    const p = plan[i]!
+    const check: AccessCheck = {...p.check, allowed: answer.allowed, unverified: answer.unverified}
+    const reason = answer.reason || answer.evaluationError
+    if (reason) check.reason = reason
+    checks[p.subject]!.push(check)
+  })
+  return {
+    subjects: subjects.map((s, i) => ({...s, confirmation: verdict(checks[i]!), checks: checks[i]!})),
+    requests: result.requests,
+    ...(result.message ? {unverifiedReason: result.message} : {}),
+  }
+}
+
+function verdict(checks: AccessCheck[]): Confirmation {
+  if (checks.length === 0 || checks.some((c) => c.unverified)) return 'unverified'
+  const allowed = checks.filter((c) => c.allowed).length
+  if (allowed === checks.length) return 'confirmed'
+  return allowed === 0 ? 'denied' : 'partial'
+}
+
+function scopesOf(access: GrantedAccess): string[] {
+  return access.scope.clusterWide ? [''] : access.scope.namespaces
+}
+
+/**
+ * `--check-serviceaccounts`: ask about every ServiceAccount in scope that RBAC did not name, to
+ * find what a webhook authorizer (or anything outside RBAC) grants.
+ */
+async function findServerOnlyGrants(
+  client: KubeClient,
+  snapshot: RbacSnapshot,
+  serviceAccounts: ServiceAccountRef[],
+  known: Set<string>,
+  question: Question,
+  namespace: string | undefined,
+  options: WhoCanOptions,
+): Promise<{grants: ServerOnlyGrant[]; requests: number}> {
+  const {reviewAccess} = await import('../kube/access-review.js')
+  const {authorize, indexSnapshot} = await import('../rbac/authorizer.js')
+  const index = indexSnapshot(snapshot)
+  const inScope = serviceAccounts.filter((sa) => namespace === undefined || sa.namespace === namespace)
+  const candidates = inScope.filter((sa) => !known.has(`ServiceAccount:${sa.namespace}/${sa.name}`))
+  const questions: AccessQuestion[] = []
+  const plan: {sa: number; check: AccessCheck}[] = []
+  candidates.forEach((sa, index_) => {
+    const identity = subjectIdentity({kind: 'ServiceAccount', name: sa.name, namespace: sa.namespace})
+    // Asked in the namespace of the question, or, across all namespaces, in the account's own.
+    const ns = namespace ?? sa.namespace
+    for (const target of question.targets) {
+      const scoped = target.kind === 'resource' && target.namespaced ? ns : ''
+      for (const verb of question.verbs) {
+        const q = toQuestion(identity, verb, target, scoped)
+        // What RBAC already explains (for instance through a group binding) is not asked.
+        if (authorize(index, identity, toAttributes(q)).allowed) continue
+        questions.push(q)
+        plan.push({sa: index_, check: {verb, target: targetLabel(target), namespace: scoped, allowed: false, unverified: true}})
+      }
+    }
+  })
+  options.onProgress?.(`asking about ${candidates.length} ServiceAccounts that RBAC does not name`)
+  const result = await reviewAccess(client, questions, {concurrency: options.concurrency ?? 16})
+  const bySa = new Map<number, AccessCheck[]>()
+  result.answers.forEach((answer, i) => {
+    if (!answer.allowed) return
+    const p = plan[i]!
+    const check: AccessCheck = {...p.check, allowed: true, unverified: false}
+    if (answer.reason) check.reason = answer.reason
+    bySa.set(p.sa, [...(bySa.get(p.sa) ?? []), check])
+  })
+  const grants = [...bySa.entries()].map(([i, checks]) => ({kind: 'ServiceAccount' as const, namespace: candidates[i]!.namespace, name: candidates[i]!.name, checks}))
+  return {grants, requests: result.requests}
+}
+
+function toQuestion(identity: {user: string; groups: string[]}, verb: string, target: WhoCanTarget, namespace: string): AccessQuestion {
+  if (target.kind === 'nonResource') return {user: identity.user, groups: identity.groups, nonResourceAttributes: {path: target.path, verb}}
+  return {
+    user: identity.user,
+    groups: identity.groups,
+    resourceAttributes: {
+      verb,
+      group: target.apiGroup,
+      resource: target.resource,
+      ...(target.subresource ? {subresource: target.subresource} : {}),
+      ...(target.name ? {name: target.name} : {}),
+      ...(target.namespaced && namespace ? {namespace} : {}),
+    },
+  }
+}
+
+function toAttributes(q: AccessQuestion): RequestAttributes {
+  if (q.nonResourceAttributes) return {kind: 'nonResource', verb: q.nonResourceAttributes.verb, path: q.nonResourceAttributes.path}
+  const r = q.resourceAttributes!
+  return {
+    kind: 'resource',
+    verb: r.verb,
+    apiGroup: r.group ?? '',
+    resource: r.resource,
+    ...(r.subresource ? {subresource: r.subresource} : {}),
+    ...(r.name ? {name: r.name} : {}),
+    ...(r.namespace ? {namespace: r.namespace} : {}),
+  }
+}
+
+function sizeOf(snapshot: RbacSnapshot): {roles: number; bindings: number} {
+  return {
+    roles: snapshot.roles.length + snapshot.clusterRoles.length,
+    bindings: snapshot.roleBindings.length + snapshot.clusterRoleBindings.length,
+  }
+}
