@@ -1,0 +1,353 @@
+// Our own request layer on node:https. client-node's generated APIs cannot send several
+// Impersonate-Group headers, have no request timeout, and decode every object into class
+// instances; here a request is one JSON document over a keep-alive connection.
+import http from 'node:http'
+import https from 'node:https'
+import type {ResolvedKubeConfig} from './config.js'
+import type {Credentials} from './credentials.js'
+import {apiErrorFor, KubeApiError, KubeConfigError, KubeConnectionError, KubeExpiredError, KubeTimeoutError, type KubeStatus} from './errors.js'
+
+/** Accept header of a metadata-only list: the server sends names/labels/annotations, never `data`. */
+export const METADATA_ONLY_ACCEPT = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json'
+
+export interface RequestOptions {
+  query?: Record<string, string | number | boolean | undefined>
+  body?: unknown
+  accept?: string
+  /** Overrides the request timeout of the config for this request (ms, 0 = none). */
+  timeoutMs?: number
+}
+
+export interface ListOptions {
+  metadataOnly?: boolean
+  /** Page size (kubectl's --chunk-size); 0 asks for everything at once. */
+  limit?: number
+  labelSelector?: string
+  fieldSelector?: string
+}
+
+export interface ListResult<T> {
+  items: T[]
+  kind?: string
+  apiVersion?: string
+  resourceVersion?: string
+  /** Number of HTTP requests this list took (pages, retries, restart). */
+  requests: number
+  /** The list was restarted from the first page after its continue token expired (410). */
+  restarted: boolean
+}
+
+export interface KubeClientOptions {
+  /** Upper bound of parallel connections to the server. */
+  maxSockets?: number
+  /** Retries of 429/503 answers. */
+  maxThrottleRetries?: number
+  /** Longest Retry-After honoured; longer waits are cut to this. */
+  maxRetryAfterMs?: number
+  /** Retries of a GET whose connection was reset. */
+  maxResetRetries?: number
+  /** Diagnostics (retries, restarts): the command sends them to stderr. */
+  onWarning?: (message: string) => void
+  /** For tests: how to wait. */
+  sleep?: (ms: number) => Promise<void>
+  userAgent?: string
+}
+
+interface RawResponse {
+  status: number
+  headers: http.IncomingHttpHeaders
+  body: Buffer
+}
+
+export class KubeClient {
+  readonly server: string
+  readonly config: ResolvedKubeConfig
+  /** HTTP requests sent, retries included: the benchmark's request count. */
+  requestCount = 0
+  private readonly agent: https.Agent | http.Agent
+  private readonly options: Required<Omit<KubeClientOptions, 'onWarning'>> & Pick<KubeClientOptions, 'onWarning'>
+  private readonly base: URL
+
+  constructor(config: ResolvedKubeConfig, options: KubeClientOptions = {}) {
+    this.config = config
+    this.server = config.server
+    this.base = new URL(config.server)
+    this.options = {
+      maxSockets: options.maxSockets ?? 16,
+      maxThrottleRetries: options.maxThrottleRetries ?? 5,
+      maxRetryAfterMs: options.maxRetryAfterMs ?? 10_000,
+      maxResetRetries: options.maxResetRetries ?? 3,
+      onWarning: options.onWarning,
+      sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+      userAgent: options.userAgent ?? 'kubectl-sensitive-access/0.1.0',
+    }
+    const agentOptions = {keepAlive: true, maxSockets: this.options.maxSockets, maxFreeSockets: this.options.maxSockets}
+    this.agent = this.base.protocol === 'http:' ? new http.Agent(agentOptions) : new https.Agent(agentOptions)
+  }
+
+  async get<T>(path: string, options: RequestOptions = {}): Promise<T> {
+    return this.request<T>('GET', path, options)
+  }
+
+  async post<T>(path: string, body: unknown, options: RequestOptions = {}): Promise<T> {
+    return this.request<T>('POST', path, {...options, body})
+  }
+
+  /** One API call; error answers become typed errors carrying the server's message. */
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const response = await this.send(method, path, options)
+    if (response.status >= 200 && response.status < 300) {
+      try {
+        return JSON.parse(response.body.toString('utf8')) as T
+      } catch {
+        throw new KubeApiError(response.status, {message: `${method} ${path}: the server sent a response that is not JSON`}, {method, path})
+      }
+    }
+    throw apiErrorFor(response.status, parseStatus(response), {method, path})
+  }
+
+  /**
+   * Every item of a collection, page by page (`limit` + `continue`). When the continue token
+   * expires (410) the list restarts from the first page once, and says so.
+   */
+  async listAll<T = Record<string, unknown>>(path: string, options?: ListOptions): Promise<ListResult<T>>
+  /** With `map`, each page's raw objects are converted as they arrive and can be freed (managedFields are large). */
+  async listAll<T, U>(path: string, options: ListOptions & {map: (item: T) => U}): Promise<ListResult<U>>
+  async listAll<T, U>(path: string, options: ListOptions & {map?: (item: T) => U} = {}): Promise<ListResult<T | U>> {
+    const limit = options.limit ?? 500
+    const accept = options.metadataOnly ? METADATA_ONLY_ACCEPT : 'application/json'
+    let requests = 0
+    let restarted = false
+    const items: (T | U)[] = []
+    const map = options.map
+    let kind: string | undefined
+    let apiVersion: string | undefined
+    let resourceVersion: string | undefined
+    let token: string | undefined
+    for (;;) {
+      const query: Record<string, string | number | undefined> = {}
+      if (limit > 0) query.limit = limit
+      if (token) query.continue = token
+      if (options.labelSelector) query.labelSelector = options.labelSelector
+      if (options.fieldSelector) query.fieldSelector = options.fieldSelector
+      const before = this.requestCount
+      let page: {kind?: string; apiVersion?: string; metadata?: {continue?: string; resourceVersion?: string}; items?: T[] | null}
+      try {
+        page = await this.get(path, {query, accept})
+      } catch (error) {
+        requests += this.requestCount - before
+        if (error instanceof KubeExpiredError && token && !restarted) {
+          restarted = true
+          this.options.onWarning?.(`the list of ${path} took too long and its continue token expired; listing again from the start`)
+          items.length = 0
+          token = undefined
+          continue
+        }
+        throw error
+      }
+      requests += this.requestCount - before
+      kind ??= page.kind
+      apiVersion ??= page.apiVersion
+      resourceVersion ??= page.metadata?.resourceVersion
+      // One by one: spreading a huge unpaged (limit=0) list into push() would overflow the stack.
+      for (const item of page.items ?? []) items.push(map ? map(item) : item)
+      token = page.metadata?.continue || undefined
+      if (!token) break
+    }
+    const result: ListResult<T | U> = {items, requests, restarted}
+    if (kind) result.kind = kind
+    if (apiVersion) result.apiVersion = apiVersion
+    if (resourceVersion) result.resourceVersion = resourceVersion
+    return result
+  }
+
+  /** Close idle keep-alive connections so the process can exit. */
+  close(): void {
+    this.agent.destroy()
+  }
+
+  private async send(method: string, path: string, options: RequestOptions): Promise<RawResponse> {
+    let throttled = 0
+    let resets = 0
+    let reauthenticated = false
+    for (;;) {
+      const credentials = await this.config.credentials.get()
+      let response: RawResponse
+      try {
+        response = await this.once(method, path, options, credentials)
+      } catch (error) {
+        // A reset keep-alive connection is normal (the server closed an idle socket); a GET is safe to resend.
+        if (error instanceof KubeConnectionError && isReset(error) && method === 'GET' && resets < this.options.maxResetRetries) {
+          resets++
+          await this.options.sleep(100 * resets)
+          continue
+        }
+        throw error
+      }
+      // As client-go: 429 is always retried; 503 only when the server says when (Retry-After), since
+      // an unavailable aggregated API (metrics.k8s.io) answers 503 without one and will not recover.
+      const retryable = response.status === 429 || (response.status === 503 && response.headers['retry-after'] !== undefined)
+      if (retryable && throttled < this.options.maxThrottleRetries) {
+        throttled++
+        const wait = Math.min(retryAfterMs(response.headers['retry-after']), this.options.maxRetryAfterMs)
+        this.options.onWarning?.(`${method} ${path}: server answered ${response.status}, retrying in ${(wait / 1000).toFixed(wait < 1000 ? 1 : 0)}s (${throttled}/${this.options.maxThrottleRetries})`)
+        await this.options.sleep(wait)
+        continue
+      }
+      if (response.status === 401 && this.config.credentials.refreshable && !reauthenticated) {
+        reauthenticated = true
+        this.config.credentials.invalidate()
+        continue
+      }
+      return response
+    }
+  }
+
+  private once(method: string, path: string, options: RequestOptions, credentials: Credentials): Promise<RawResponse> {
+    const url = new URL(this.base.pathname.replace(/\/$/, '') + path, this.base)
+    for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value))
+    const headers: http.OutgoingHttpHeaders = {
+      Accept: options.accept ?? 'application/json',
+      'User-Agent': this.options.userAgent,
+    }
+    if (credentials.authorization) headers.Authorization = credentials.authorization
+    const impersonate = this.config.impersonate
+    if (impersonate?.user) headers['Impersonate-User'] = impersonate.user
+    // An array value makes node send one header line per group, as the API server expects.
+    if (impersonate?.groups && impersonate.groups.length > 0) headers['Impersonate-Group'] = impersonate.groups
+    if (impersonate?.uid) headers['Impersonate-Uid'] = impersonate.uid
+    let payload: Buffer | undefined
+    if (options.body !== undefined) {
+      payload = Buffer.from(JSON.stringify(options.body))
+      headers['Content-Type'] = 'application/json'
+      headers['Content-Length'] = payload.length
+    }
+    const tls: https.RequestOptions = {rejectUnauthorized: !this.config.tls.insecureSkipTlsVerify}
+    if (this.config.tls.ca) tls.ca = this.config.tls.ca
+    if (this.config.tls.servername) tls.servername = this.config.tls.servername
+    if (credentials.cert && credentials.key) {
+      tls.cert = credentials.cert
+      tls.key = credentials.key
+    }
+    const timeoutMs = options.timeoutMs ?? this.config.requestTimeoutMs
+    const transport = url.protocol === 'http:' ? http : https
+    this.requestCount++
+    const server = this.server
+    const toConnectionError = (error: NodeJS.ErrnoException): KubeConnectionError => this.connectionError(error)
+    return new Promise<RawResponse>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined
+      let settled = false
+      const finish = (error: Error | undefined, response?: RawResponse): void => {
+        if (settled) return
+        settled = true
+        if (timer) clearTimeout(timer)
+        if (error) reject(error)
+        else resolve(response!)
+      }
+      let request: http.ClientRequest
+      try {
+        request = transport.request(url, {method, headers, agent: this.agent, ...(url.protocol === 'https:' ? tls : {})}, onResponse)
+      } catch (error) {
+        // Node refuses header values with control characters (an --as value with a newline...).
+        finish(new KubeConfigError(`cannot send the request: ${(error as Error).message}`, {cause: error}))
+        return
+      }
+      function onResponse(response: http.IncomingMessage): void {
+        const chunks: Buffer[] = []
+        response.on('data', (chunk: Buffer) => chunks.push(chunk))
+        response.on('end', () => finish(undefined, {status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks)}))
+        response.on('error', (error) => finish(toConnectionError(error)))
+        response.on('aborted', () => finish(new KubeConnectionError(server, 'connection closed before the response was complete')))
+      }
+      request.on('error', (error) => finish(this.connectionError(error)))
+      if (timeoutMs > 0) {
+        timer = setTimeout(() => {
+          const error = new KubeTimeoutError(this.server, `timeout after ${formatMs(timeoutMs)} (--request-timeout)`)
+          finish(error)
+          request.destroy(error)
+        }, timeoutMs)
+      }
+      request.end(payload)
+    })
+  }
+
+  private connectionError(error: NodeJS.ErrnoException): KubeConnectionError {
+    if (error instanceof KubeConnectionError) return error
+    return new KubeConnectionError(this.server, describeNetworkError(error, this.base.hostname), {cause: error})
+  }
+}
+
+/** Build a client from kubectl-style options, loading the kubeconfig (lazily imports client-node). */
+export async function createKubeClient(options: import('./flags.js').KubeOptions = {}, clientOptions: KubeClientOptions = {}): Promise<KubeClient> {
+  const {loadKubeConfig} = await import('./config.js')
+  return new KubeClient(await loadKubeConfig(options), clientOptions)
+}
+
+const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED'])
+
+function isReset(error: KubeConnectionError): boolean {
+  const code = (error.cause as NodeJS.ErrnoException | undefined)?.code
+  return (code !== undefined && RESET_CODES.has(code)) || /socket hang up/.test(String((error.cause as Error | undefined)?.message))
+}
+
+/** The one line a person needs, in the words kubectl uses. */
+export function describeNetworkError(error: NodeJS.ErrnoException, host: string): string {
+  switch (error.code) {
+    case 'ECONNREFUSED':
+      return 'connection refused'
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `no such host ${host}`
+    case 'ECONNRESET':
+      return 'connection reset by peer'
+    case 'EPIPE':
+      return 'broken pipe'
+    case 'ETIMEDOUT':
+      return 'connection timed out'
+    case 'EHOSTUNREACH':
+      return 'no route to host'
+    case 'ENETUNREACH':
+      return 'network is unreachable'
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+    case 'UNABLE_TO_GET_ISSUER_CERT':
+      return 'tls: certificate signed by unknown authority (set the cluster\'s certificate-authority, or --insecure-skip-tls-verify)'
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return `tls: the server certificate is not valid for ${host}`
+    case 'CERT_HAS_EXPIRED':
+      return 'tls: the server certificate has expired'
+    case 'EPROTO':
+    case 'ERR_SSL_WRONG_VERSION_NUMBER':
+      return 'tls handshake failed (is the address an HTTPS API server?)'
+    default:
+      if (/socket hang up/.test(error.message)) return 'connection closed by the server'
+      return (error.code ? `${error.code}: ` : '') + (error.message.split('\n')[0] ?? '')
+  }
+}
+
+function parseStatus(response: RawResponse): KubeStatus {
+  const text = response.body.toString('utf8')
+  try {
+    const parsed = JSON.parse(text) as KubeStatus
+    if (parsed && typeof parsed === 'object') return parsed
+  } catch {
+    // Not a Status: proxies and load balancers answer with HTML or plain text.
+  }
+  const snippet = text.trim().split('\n')[0]?.slice(0, 200)
+  return {code: response.status, message: snippet ? `HTTP ${response.status}: ${snippet}` : `HTTP ${response.status}`}
+}
+
+/** Retry-After in seconds (the API server's form) or an HTTP date; 1 s when absent or unreadable. */
+function retryAfterMs(value: string | string[] | undefined): number {
+  const text = Array.isArray(value) ? value[0] : value
+  if (!text) return 1000
+  if (/^\d+$/.test(text.trim())) return Number(text.trim()) * 1000
+  const date = Date.parse(text)
+  return Number.isNaN(date) ? 1000 : Math.max(0, date - Date.now())
+}
+
+function formatMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`
+}

@@ -1,0 +1,51 @@
+import {Parser} from '@oclif/core'
+import {describe, expect, it} from 'vitest'
+import {kubeFlags, kubeOptionsFromFlags, parseRequestTimeout} from './flags.js'
+
+describe('parseRequestTimeout', () => {
+  it('reads kubectl syntax: 0, plain seconds and Go durations', () => {
+    expect(parseRequestTimeout('0')).toBe(0)
+    expect(parseRequestTimeout('5')).toBe(5000)
+    expect(parseRequestTimeout('30s')).toBe(30_000)
+    expect(parseRequestTimeout('1m')).toBe(60_000)
+    expect(parseRequestTimeout('1m30s')).toBe(90_000)
+    expect(parseRequestTimeout('500ms')).toBe(500)
+    expect(parseRequestTimeout('1.5s')).toBe(1500)
+    expect(parseRequestTimeout('1h')).toBe(3_600_000)
+  })
+
+  it('rejects what kubectl rejects, with the accepted forms in the message', () => {
+    for (const bad of ['', 'abc', '10x', '5 s', 's', '-1s']) expect(() => parseRequestTimeout(bad), bad).toThrow(/invalid --request-timeout/)
+  })
+})
+
+describe('kubeFlags', () => {
+  it('parses like kubectl: short flags, repeatable --as-group, durations', async () => {
+    const {flags} = await Parser.parse(
+      ['-n', 'prod', '-s', 'https://10.0.0.1:6443', '--as', 'alice', '--as-group', 'devs', '--as-group', 'ops', '--as-uid', 'u-1', '--request-timeout', '1m', '--insecure-skip-tls-verify', '--context', 'c', '--cluster', 'k', '--user', 'u', '--token', 't', '--certificate-authority', '/ca.crt', '--kubeconfig', '/k'],
+      {flags: kubeFlags},
+    )
+    expect(kubeOptionsFromFlags(flags)).toEqual({
+      kubeconfig: '/k',
+      context: 'c',
+      cluster: 'k',
+      user: 'u',
+      impersonate: {user: 'alice', groups: ['devs', 'ops'], uid: 'u-1'},
+      requestTimeoutMs: 60_000,
+      insecureSkipTlsVerify: true,
+      server: 'https://10.0.0.1:6443',
+      token: 't',
+      certificateAuthority: '/ca.crt',
+      namespace: 'prod',
+    })
+  })
+
+  it('gives an empty options object when no flag is set', async () => {
+    const {flags} = await Parser.parse([], {flags: kubeFlags})
+    expect(kubeOptionsFromFlags(flags)).toEqual({})
+  })
+
+  it('fails parsing on a malformed --request-timeout', async () => {
+    await expect(Parser.parse(['--request-timeout', 'soon'], {flags: kubeFlags})).rejects.toThrow(/invalid --request-timeout/)
+  })
+})
