@@ -1,0 +1,243 @@
+// What "unusual" is compared with. For each identity that touched secrets/configmaps: the user
+// agent products, groups and source networks it used; per identity, the networks kubectl came
+// from; per identity, the authorizer reasons that let it touch RBAC objects. Each value keeps the
+// time it was first seen, so one structure answers both "seen in an earlier run" (state file) and
+// "seen in the learning part of this window" (first seen before the learning cut-off).
+import {randomBytes} from 'node:crypto'
+import {open, readFile, rename, unlink} from 'node:fs/promises'
+import {dirname, basename, join} from 'node:path'
+import type {AuditEvent} from '../audit/event.js'
+import {isKubectl, isSensitiveObject, networkOf, userAgentProduct} from './match.js'
+import type {BaselineKind, BaselineView} from './rule.js'
+
+export const BASELINE_KINDS: readonly BaselineKind[] = [
+  'sensitiveAgents',
+  'sensitiveGroups',
+  'sensitiveNetworks',
+  'kubectlNetworks',
+  'rbacReasons',
+]
+
+/** identity → value → first time seen (epoch ms). */
+export type SeenMap = Record<string, Record<string, number>>
+
+export interface Baseline {
+  version: 1
+  /** Latest event time folded in. */
+  updatedUntil?: number
+  sensitiveAgents: SeenMap
+  sensitiveGroups: SeenMap
+  sensitiveNetworks: SeenMap
+  kubectlNetworks: SeenMap
+  rbacReasons: SeenMap
+}
+
+export function emptyBaseline(): Baseline {
+  return {version: 1, sensitiveAgents: {}, sensitiveGroups: {}, sensitiveNetworks: {}, kubectlNetworks: {}, rbacReasons: {}}
+}
+
+const RBAC_RESOURCES = new Set(['roles', 'clusterroles', 'rolebindings', 'clusterrolebindings'])
+
+export function isRbacObject(event: AuditEvent): boolean {
+  return event.apiGroup === 'rbac.authorization.k8s.io' && RBAC_RESOURCES.has(event.resource ?? '')
+}
+
+/** The values of one event, per baseline kind: exactly what learning records and rules compare. */
+export function baselineValues(
+  event: AuditEvent,
+  network: (ip: string) => string | undefined = networkOf,
+): Partial<Record<BaselineKind, string[]>> {
+  const out: Partial<Record<BaselineKind, string[]>> = {}
+  const networks = [...new Set(event.sourceIPs.map(network).filter((n): n is string => n !== undefined))]
+  if (isSensitiveObject(event)) {
+    out.sensitiveAgents = [userAgentProduct(event.userAgent)]
+    out.sensitiveGroups = [...event.user.groups]
+    out.sensitiveNetworks = networks
+  }
+  if (isKubectl(event.userAgent)) out.kubectlNetworks = networks
+  if (isRbacObject(event) && event.reason) out.rbacReasons = [event.reason]
+  return out
+}
+
+/** Learns this run's values and answers BaselineView questions against prior + learned. */
+export class BaselineLearner {
+  private readonly current: Baseline = emptyBaseline()
+  private minTime = Infinity
+  private maxTime = -Infinity
+  private learnUntil = -Infinity
+  // Logs repeat the same few thousand client addresses; parsing each once matters on big inputs.
+  private readonly networks = new Map<string, string | undefined>()
+  private readonly network = (ip: string): string | undefined => {
+    let net = this.networks.get(ip)
+    if (net === undefined && !this.networks.has(ip)) {
+      if (this.networks.size >= 65_536) this.networks.clear()
+      net = networkOf(ip)
+      this.networks.set(ip, net)
+    }
+    return net
+  }
+
+  /** `learning`: a learning period will be set (novelty can be judged even without prior state). */
+  constructor(
+    private readonly prior: Baseline,
+    private readonly learning = false,
+  ) {}
+
+  private priorIsEmpty(): boolean {
+    return BASELINE_KINDS.every((k) => Object.keys(this.prior[k]).length === 0)
+  }
+
+  observe(event: AuditEvent): void {
+    if (Number.isFinite(event.time)) {
+      this.minTime = Math.min(this.minTime, event.time)
+      this.maxTime = Math.max(this.maxTime, event.time)
+    }
+    const values = baselineValues(event, this.network)
+    for (const kind of BASELINE_KINDS) {
+      const list = values[kind]
+      if (!list || list.length === 0) continue
+      const map = (this.current[kind][event.user.username] ??= {})
+      for (const v of list) {
+        const seen = map[v]
+        if (seen === undefined || event.time < seen) map[v] = event.time
+      }
+    }
+  }
+
+  get firstEventTime(): number {
+    return this.minTime
+  }
+
+  get lastEventTime(): number {
+    return this.maxTime
+  }
+
+  /** Set once the stream is read: events before this time are learning data. */
+  setLearnUntil(time: number): void {
+    this.learnUntil = time
+  }
+
+  view(): BaselineView {
+    const enabled = this.learning || !this.priorIsEmpty()
+    return {
+      enabled,
+      known: (kind, identity, value) => {
+        if (this.prior[kind][identity]?.[value] !== undefined) return true
+        const seen = this.current[kind][identity]?.[value]
+        return seen !== undefined && seen < this.learnUntil
+      },
+      knownIdentity: (kind, identity) => {
+        if (this.prior[kind][identity] !== undefined) return true
+        const values = this.current[kind][identity]
+        return values !== undefined && Object.values(values).some((t) => t < this.learnUntil)
+      },
+      hasHistory: (kind) => {
+        if (Object.keys(this.prior[kind]).length > 0) return true
+        return Object.values(this.current[kind]).some((m) => Object.values(m).some((t) => t < this.learnUntil))
+      },
+      isLearning: (time) => time < this.learnUntil,
+    }
+  }
+
+  /** Prior and learned values merged: the state to keep for the next run. */
+  result(): Baseline {
+    const out = emptyBaseline()
+    for (const kind of BASELINE_KINDS) {
+      for (const source of [this.prior[kind], this.current[kind]]) {
+        for (const [identity, values] of Object.entries(source)) {
+          const target = (out[kind][identity] ??= {})
+          for (const [v, t] of Object.entries(values)) {
+            const seen = target[v]
+            target[v] = seen === undefined ? t : Math.min(seen, t)
+          }
+        }
+      }
+    }
+    const until = Math.max(this.prior.updatedUntil ?? -Infinity, this.maxTime)
+    if (Number.isFinite(until)) out.updatedUntil = until
+    return out
+  }
+}
+
+export class BaselineStateError extends Error {}
+
+/** Reads a state file; absent → empty baseline; unreadable or malformed → a clear error. */
+export async function readBaselineState(path: string): Promise<Baseline> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyBaseline()
+    throw new BaselineStateError(`${path}: cannot read state file (${(error as NodeJS.ErrnoException).code ?? String(error)})`)
+  }
+  let doc: unknown
+  try {
+    doc = JSON.parse(text)
+  } catch {
+    throw new BaselineStateError(`${path}: state file is corrupt (not JSON); delete it to start a new baseline`)
+  }
+  return validateBaseline(doc, path)
+}
+
+export function validateBaseline(doc: unknown, label: string): Baseline {
+  const bad = (what: string) =>
+    new BaselineStateError(`${label}: state file is corrupt (${what}); delete it to start a new baseline`)
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw bad('not a JSON object')
+  const obj = doc as Record<string, unknown>
+  if (obj.version !== 1) throw bad(`unsupported version ${JSON.stringify(obj.version)}`)
+  const out = emptyBaseline()
+  if (obj.updatedUntil !== undefined) {
+    if (typeof obj.updatedUntil !== 'number') throw bad('updatedUntil is not a number')
+    out.updatedUntil = obj.updatedUntil
+  }
+  for (const kind of BASELINE_KINDS) {
+    const map = obj[kind] ?? {}
+    if (typeof map !== 'object' || map === null || Array.isArray(map)) throw bad(`${kind} is not an object`)
+    for (const [identity, values] of Object.entries(map as Record<string, unknown>)) {
+      if (typeof values !== 'object' || values === null || Array.isArray(values)) throw bad(`${kind}.${identity} is not an object`)
+      const target: Record<string, number> = {}
+      for (const [v, t] of Object.entries(values as Record<string, unknown>)) {
+        if (typeof t !== 'number' || !Number.isFinite(t)) throw bad(`${kind}.${identity} has a non-numeric time`)
+        target[v] = t
+      }
+      out[kind][identity] = target
+    }
+  }
+  return out
+}
+
+/**
+ * Writes the state so that a crash at any point leaves either the old or the new file, never a
+ * torn one: write a temp file in the same directory, fsync it, rename over, fsync the directory.
+ */
+export async function writeBaselineState(path: string, baseline: Baseline): Promise<void> {
+  const dir = dirname(path)
+  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
+  const handle = await open(temp, 'wx', 0o600)
+  try {
+    await handle.writeFile(JSON.stringify(baseline) + '\n', 'utf8')
+    await handle.sync()
+  } catch (error) {
+    await handle.close()
+    await unlink(temp).catch(() => {})
+    throw error
+  }
+  await handle.close()
+  try {
+    await rename(temp, path)
+  } catch (error) {
+    await unlink(temp).catch(() => {})
+    throw error
+  }
+  // The rename itself must reach the disk; some file systems refuse fsync on a directory.
+  try {
+    const d = await open(dir, 'r')
+    try {
+      await d.sync()
+    } finally {
+      await d.close()
+    }
+  } catch {
+    /* best effort */
+  }
+}

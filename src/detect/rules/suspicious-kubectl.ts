@@ -1,0 +1,62 @@
+import {FindingGroups} from '../group.js'
+import {isAnonymous, isKubectl, networkOf, serviceAccountOf} from '../match.js'
+import type {AuditEvent} from '../../audit/event.js'
+import type {RuleDefinition} from '../rule.js'
+
+/** kubectl where it should not be: anonymous, a service account token, or a new network. */
+export const suspiciousKubectl: RuleDefinition = {
+  id: 'suspicious-kubectl',
+  title: 'Suspicious kubectl use',
+  severity: 'medium',
+  technique: {id: 'T1078', name: 'Valid Accounts'},
+  description:
+    'Flags requests whose User-Agent is kubectl when (a) the caller is system:anonymous or in system:unauthenticated ' +
+    '(high), (b) the caller is a service account — a token taken from a pod and used from a workstation (high), or ' +
+    '(c) kubectl came from a source network (/24 or /64) never seen for that identity in the baseline (medium). ' +
+    'Case (c) needs a baseline (--baseline or --state); without one it stays silent.',
+  fields: ['userAgent', 'user.username', 'user.groups', 'sourceIPs'],
+  falsePositives: [
+    'CI jobs or debug pods that run kubectl with their own service account token.',
+    'Admins working from a new network (VPN, travel) trigger case (c) once per network.',
+  ],
+  settings: [],
+  // A system identity using kubectl is exactly a stolen node or controller credential.
+  excludesSystemIdentities: false,
+  create(_settings, baseline) {
+    const groups = new FindingGroups(suspiciousKubectl)
+    const candidates: AuditEvent[] = []
+    return {
+      onEvent(event) {
+        if (!isKubectl(event.userAgent)) return
+        const who = event.user.username
+        if (isAnonymous(event)) {
+          groups.add(`anon\u0000${who}`, event, {who, what: 'kubectl as an unauthenticated caller', severity: 'high', detail: 'kubectl request by an anonymous identity'})
+        } else if (serviceAccountOf(who)) {
+          groups.add(`sa\u0000${who}`, event, {
+            who,
+            what: 'kubectl with a service account token',
+            severity: 'high',
+            detail: 'a service account identity used kubectl: its token may have been taken out of a pod',
+          })
+        } else if (baseline.enabled) candidates.push(event)
+      },
+      finish() {
+        if (baseline.hasHistory('kubectlNetworks')) {
+          for (const event of candidates) {
+            if (baseline.isLearning(event.time)) continue
+            const who = event.user.username
+            for (const net of new Set(event.sourceIPs.map(networkOf))) {
+              if (!net || baseline.known('kubectlNetworks', who, net)) continue
+              groups.add(`net\u0000${who}\u0000${net}`, event, {
+                who,
+                what: `kubectl from new network ${net}`,
+                detail: `no kubectl request by ${who} came from ${net} in the baseline`,
+              })
+            }
+          }
+        }
+        return groups.findings()
+      },
+    }
+  },
+}
