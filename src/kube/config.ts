@@ -6,9 +6,10 @@
 //    from `-n`, else the context, else `default`.
 //  - `--server`, `--token`, `--certificate-authority`, `--insecure-skip-tls-verify` override the
 //    cluster and user.
-// client-node's KubeConfig parses the files (it is loaded lazily: ~0.7 s) and signs requests for
-// the auth-providers (gcp, oidc, azure); exec plugins and token files are handled in
-// credentials.ts.
+// The files are parsed here with `yaml`, not with client-node's KubeConfig: importing
+// @kubernetes/client-node costs about a second of startup, more than the whole of a typical run.
+// client-node is imported lazily only for a user with an `auth-provider` (gcp, oidc, azure),
+// whose token refresh we do not re-implement; exec plugins and token files are in credentials.ts.
 import {existsSync, readFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -29,6 +30,8 @@ export interface Impersonation {
   user?: string
   groups?: string[]
   uid?: string
+  /** kubeconfig `as-user-extra`: Impersonate-Extra-<key> headers. */
+  extra?: Record<string, string[]>
 }
 
 export interface ResolvedKubeConfig {
@@ -62,17 +65,249 @@ export function kubeconfigFiles(options: {kubeconfig?: string}, env: NodeJS.Proc
   return {files: [path.join(home, '.kube', 'config')], explicit: false}
 }
 
-type KubeConfigClass = typeof import('@kubernetes/client-node').KubeConfig
-type KubeConfigInstance = InstanceType<KubeConfigClass>
-type KCluster = ReturnType<KubeConfigInstance['getClusters']>[number]
-type KUser = ReturnType<KubeConfigInstance['getUsers']>[number]
-type KContext = ReturnType<KubeConfigInstance['getContexts']>[number]
+/** A `clusters[].cluster` entry, with relative file paths already made absolute. */
+export interface KubeconfigCluster {
+  name: string
+  server?: string
+  certificateAuthority?: string
+  /** Base64, as in the file. */
+  certificateAuthorityData?: string
+  insecureSkipTlsVerify: boolean
+  tlsServerName?: string
+  // `proxy-url` is checked for its type and otherwise ignored: our request layer (client.ts) has
+  // no proxy support, and neither had the client-node path it replaced.
+}
 
-interface LoadedFile {
+/** An `auth-provider` stanza (gcp, oidc, azure): only client-node's authenticators use it. */
+export interface KubeconfigAuthProvider {
+  name: string
+  config?: Record<string, string>
+}
+
+/** A `users[].user` entry, with relative file paths already made absolute. */
+export interface KubeconfigUser {
+  name: string
+  clientCertificate?: string
+  clientCertificateData?: string
+  clientKey?: string
+  clientKeyData?: string
+  token?: string
+  tokenFile?: string
+  username?: string
+  password?: string
+  exec?: ExecConfig
+  authProvider?: KubeconfigAuthProvider
+  as?: string
+  asGroups?: string[]
+  asUid?: string
+  asUserExtra?: Record<string, string[]>
+}
+
+export interface KubeconfigContext {
+  name: string
+  cluster?: string
+  user?: string
+  namespace?: string
+}
+
+/** One kubeconfig file, parsed and checked, in file order. */
+export interface KubeconfigFile {
   file: string
-  kc: KubeConfigInstance
-  /** The parsed YAML, for the fields client-node 1.4 drops (tokenFile, as-groups, as-uid...). */
-  rawUsers: Map<string, Record<string, unknown>>
+  clusters: KubeconfigCluster[]
+  users: KubeconfigUser[]
+  contexts: KubeconfigContext[]
+  currentContext?: string
+}
+
+/**
+ * Parse one kubeconfig's text. Relative paths (certificate-authority, client-certificate,
+ * client-key, tokenFile, and exec.command when it contains a path separator) are resolved against
+ * the file's folder, as client-go's ResolvePaths does. Invalid YAML or a field of the wrong type
+ * throws a KubeConfigError naming the file and the field.
+ */
+export function parseKubeconfig(text: string, file: string): KubeconfigFile {
+  const result: KubeconfigFile = {file, clusters: [], users: [], contexts: []}
+  // An empty file is a valid, empty kubeconfig for kubectl.
+  if (text.trim() === '') return result
+  let doc: unknown
+  try {
+    // As kubectl's go-yaml: `<<:` merge keys work and a repeated key keeps its last value. The
+    // YAML 1.2 core schema stays (not 1.1) so that unquoted timestamps in auth-provider configs
+    // remain strings, as go-yaml leaves them. Warnings would go to stderr unasked.
+    doc = parseYaml(text, {merge: true, uniqueKeys: false, logLevel: 'error'})
+  } catch (error) {
+    throw new KubeConfigError(`invalid kubeconfig ${file}: ${firstLine(error)}`, {cause: error})
+  }
+  if (doc === null || doc === undefined) return result
+  const base = path.dirname(path.resolve(file))
+  const check = new FieldReader(file)
+  const top = check.map(doc, '')
+  const current = check.string(top['current-context'], 'current-context')
+  if (current) result.currentContext = current
+
+  check.list(top.clusters, 'clusters').forEach((entry, i) => {
+    const where = `clusters[${i}]`
+    const item = check.map(entry, where)
+    const name = check.name(item.name, where)
+    const body = check.map(item.cluster ?? {}, `${where}.cluster`)
+    const cluster: KubeconfigCluster = {name, insecureSkipTlsVerify: check.boolean(body['insecure-skip-tls-verify'], `${where}.cluster.insecure-skip-tls-verify`) ?? false}
+    const server = check.string(body.server, `${where}.cluster.server`)
+    if (server) cluster.server = server
+    const ca = check.string(body['certificate-authority'], `${where}.cluster.certificate-authority`)
+    if (ca) cluster.certificateAuthority = resolvePath(base, ca)
+    const caData = check.base64(body['certificate-authority-data'], `${where}.cluster.certificate-authority-data`)
+    if (caData) cluster.certificateAuthorityData = caData
+    const serverName = check.string(body['tls-server-name'], `${where}.cluster.tls-server-name`)
+    if (serverName) cluster.tlsServerName = serverName
+    check.string(body['proxy-url'], `${where}.cluster.proxy-url`)
+    result.clusters.push(cluster)
+  })
+
+  check.list(top.users, 'users').forEach((entry, i) => {
+    const where = `users[${i}]`
+    const item = check.map(entry, where)
+    const user: KubeconfigUser = {name: check.name(item.name, where)}
+    const body = check.map(item.user ?? {}, `${where}.user`)
+    const text = (key: string): string | undefined => check.string(body[key], `${where}.user.${key}`)
+    const fileField = (key: string): string | undefined => {
+      const value = text(key)
+      return value ? resolvePath(base, value) : undefined
+    }
+    assign(user, 'clientCertificate', fileField('client-certificate'))
+    assign(user, 'clientCertificateData', check.base64(body['client-certificate-data'], `${where}.user.client-certificate-data`))
+    assign(user, 'clientKey', fileField('client-key'))
+    assign(user, 'clientKeyData', check.base64(body['client-key-data'], `${where}.user.client-key-data`))
+    assign(user, 'token', text('token'))
+    assign(user, 'tokenFile', fileField('tokenFile'))
+    assign(user, 'username', text('username'))
+    assign(user, 'password', text('password'))
+    assign(user, 'as', text('as'))
+    assign(user, 'asUid', text('as-uid'))
+    const groups = check.strings(body['as-groups'], `${where}.user.as-groups`)
+    if (groups && groups.length > 0) user.asGroups = groups
+    if (body['as-user-extra'] !== undefined && body['as-user-extra'] !== null) {
+      const extra: Record<string, string[]> = {}
+      for (const [key, values] of Object.entries(check.map(body['as-user-extra'], `${where}.user.as-user-extra`))) {
+        extra[key] = check.strings(values, `${where}.user.as-user-extra.${key}`) ?? []
+      }
+      if (Object.keys(extra).length > 0) user.asUserExtra = extra
+    }
+    if (body.exec !== undefined && body.exec !== null) user.exec = readExec(check, body.exec, `${where}.user.exec`, base)
+    if (body['auth-provider'] !== undefined && body['auth-provider'] !== null) {
+      const at = `${where}.user.auth-provider`
+      const provider = check.map(body['auth-provider'], at)
+      const authProvider: KubeconfigAuthProvider = {name: check.string(provider.name, `${at}.name`) ?? ''}
+      if (provider.config !== undefined && provider.config !== null) {
+        const config: Record<string, string> = {}
+        for (const [key, value] of Object.entries(check.map(provider.config, `${at}.config`))) config[key] = check.string(value, `${at}.config.${key}`) ?? ''
+        authProvider.config = config
+      }
+      user.authProvider = authProvider
+    }
+    result.users.push(user)
+  })
+
+  check.list(top.contexts, 'contexts').forEach((entry, i) => {
+    const where = `contexts[${i}]`
+    const item = check.map(entry, where)
+    const context: KubeconfigContext = {name: check.name(item.name, where)}
+    const body = check.map(item.context ?? {}, `${where}.context`)
+    assign(context, 'cluster', check.string(body.cluster, `${where}.context.cluster`))
+    assign(context, 'user', check.string(body.user, `${where}.context.user`))
+    assign(context, 'namespace', check.string(body.namespace, `${where}.context.namespace`))
+    result.contexts.push(context)
+  })
+  return result
+}
+
+function readExec(check: FieldReader, value: unknown, where: string, base: string): ExecConfig {
+  const body = check.map(value, where)
+  const command = check.string(body.command, `${where}.command`)
+  if (!command) throw check.fail(`${where}.command is missing`)
+  // client-go resolves the command only when it is a path, not a name looked up on PATH.
+  const exec: ExecConfig = {command: command.includes(path.sep) ? resolvePath(base, command) : command}
+  assign(exec, 'apiVersion', check.string(body.apiVersion, `${where}.apiVersion`))
+  assign(exec, 'args', check.strings(body.args, `${where}.args`))
+  if (body.env !== undefined && body.env !== null) {
+    exec.env = check.list(body.env, `${where}.env`).map((entry, i) => {
+      const variable = check.map(entry, `${where}.env[${i}]`)
+      return {name: check.string(variable.name, `${where}.env[${i}].name`) ?? '', value: check.string(variable.value, `${where}.env[${i}].value`) ?? ''}
+    })
+  }
+  assign(exec, 'installHint', check.string(body.installHint, `${where}.installHint`))
+  assign(exec, 'provideClusterInfo', check.boolean(body.provideClusterInfo, `${where}.provideClusterInfo`))
+  assign(exec, 'interactiveMode', check.string(body.interactiveMode, `${where}.interactiveMode`))
+  return exec
+}
+
+/** client-go's ResolvePath: empty and absolute paths stay as they are. */
+function resolvePath(base: string, file: string): string {
+  return path.isAbsolute(file) ? file : path.join(base, file)
+}
+
+function assign<T extends object, K extends keyof T>(target: T, key: K, value: T[K] | undefined): void {
+  if (value !== undefined) target[key] = value
+}
+
+/** Type checks with kubectl's strictness (a number where a string belongs is an error), naming the file and field. */
+class FieldReader {
+  constructor(private readonly file: string) {}
+
+  fail(problem: string): KubeConfigError {
+    return new KubeConfigError(`invalid kubeconfig ${this.file}: ${problem}`)
+  }
+
+  map(value: unknown, where: string): Record<string, unknown> {
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>
+    throw this.fail(`${where || 'the document'} must be a mapping, not ${describe(value)}`)
+  }
+
+  list(value: unknown, where: string): unknown[] {
+    if (value === undefined || value === null) return []
+    if (Array.isArray(value)) return value
+    throw this.fail(`${where} must be a list, not ${describe(value)}`)
+  }
+
+  name(value: unknown, where: string): string {
+    // Same wording as client-node's, which parsed these files before.
+    if (value === undefined || value === null || value === '') throw this.fail(`${where}.name is missing`)
+    return this.string(value, `${where}.name`)!
+  }
+
+  string(value: unknown, where: string): string | undefined {
+    if (value === undefined || value === null) return undefined
+    if (typeof value === 'string') return value
+    throw this.fail(`${where} must be a string, not ${describe(value)}`)
+  }
+
+  strings(value: unknown, where: string): string[] | undefined {
+    if (value === undefined || value === null) return undefined
+    return this.list(value, where).map((item, i) => this.string(item, `${where}[${i}]`) ?? '')
+  }
+
+  boolean(value: unknown, where: string): boolean | undefined {
+    if (value === undefined || value === null) return undefined
+    if (typeof value === 'boolean') return value
+    throw this.fail(`${where} must be true or false, not ${describe(value)}`)
+  }
+
+  base64(value: unknown, where: string): string | undefined {
+    const text = this.string(value, where)
+    // Buffer.from(..., 'base64') silently drops what is not base64; kubectl refuses such a file.
+    if (text !== undefined && !/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(text)) throw this.fail(`${where} is not base64`)
+    return text
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'a list'
+  if (typeof value === 'object') return 'a mapping'
+  // Never the value itself: it may be a token or a password.
+  if (typeof value === 'string') return 'a string'
+  if (typeof value === 'number' || typeof value === 'bigint') return 'a number'
+  if (typeof value === 'boolean') return 'a boolean'
+  return typeof value
 }
 
 /** Load and resolve: everything a client needs to talk to the chosen cluster. */
@@ -88,32 +323,29 @@ export async function loadKubeConfig(
   // Inside a pod with no kubeconfig, kubectl uses the pod's service account (client-go's in-cluster config).
   const inCluster = present.length === 0 && !options.context && !options.cluster && !options.user ? inClusterConfig(options, env, paths.serviceAccountDir) : undefined
   if (inCluster) return inCluster
-  const {KubeConfig} = await import('@kubernetes/client-node')
-  const loaded = present.map((file) => loadFile(KubeConfig, file))
+  const loaded = present.map((file) => loadFile(file))
 
-  // Merge with first-wins on names (client-node's mergeConfig throws on duplicates instead).
-  const clusters = new Map<string, {value: KCluster; file: LoadedFile}>()
-  const users = new Map<string, {value: KUser; file: LoadedFile}>()
-  const contexts = new Map<string, {value: KContext; file: LoadedFile}>()
+  // Merge with first-wins on names, as client-go does across KUBECONFIG files.
+  const clusters = new Map<string, KubeconfigCluster>()
+  const users = new Map<string, KubeconfigUser>()
+  const contexts = new Map<string, KubeconfigContext>()
   let currentContext: string | undefined
   for (const file of loaded) {
-    for (const cluster of file.kc.getClusters()) if (!clusters.has(cluster.name)) clusters.set(cluster.name, {value: cluster, file})
-    for (const user of file.kc.getUsers()) if (!users.has(user.name)) users.set(user.name, {value: user, file})
-    for (const context of file.kc.getContexts()) if (!contexts.has(context.name)) contexts.set(context.name, {value: context, file})
-    const current = file.kc.getCurrentContext()
-    if (!currentContext && current) currentContext = current
+    for (const cluster of file.clusters) if (!clusters.has(cluster.name)) clusters.set(cluster.name, cluster)
+    for (const user of file.users) if (!users.has(user.name)) users.set(user.name, user)
+    for (const context of file.contexts) if (!contexts.has(context.name)) contexts.set(context.name, context)
+    if (!currentContext && file.currentContext) currentContext = file.currentContext
   }
 
   const contextName = options.context ?? currentContext
-  const context = contextName ? contexts.get(contextName)?.value : undefined
+  const context = contextName ? contexts.get(contextName) : undefined
   if (options.context && !context) throw new KubeConfigError(`context "${options.context}" does not exist`)
   const clusterName = options.cluster ?? context?.cluster
   const userName = options.user ?? context?.user
-  const cluster = clusterName ? clusters.get(clusterName)?.value : undefined
+  const cluster = clusterName ? clusters.get(clusterName) : undefined
   if (options.cluster && !cluster) throw new KubeConfigError(`cluster "${options.cluster}" does not exist`)
-  const userEntry = userName ? users.get(userName) : undefined
-  if (options.user && !userEntry) throw new KubeConfigError(`user "${options.user}" does not exist`)
-  const user = userEntry?.value
+  const user = userName ? users.get(userName) : undefined
+  if (options.user && !user) throw new KubeConfigError(`user "${options.user}" does not exist`)
 
   const serverText = options.server ?? cluster?.server
   if (!serverText) {
@@ -122,29 +354,30 @@ export async function loadKubeConfig(
   }
   const server = normaliseServer(serverText)
 
-  const insecureSkipTlsVerify = options.insecureSkipTlsVerify === true || (cluster?.skipTLSVerify ?? false)
+  const insecureSkipTlsVerify = options.insecureSkipTlsVerify === true || (cluster?.insecureSkipTlsVerify ?? false)
   let ca: Buffer | undefined
   // As kubectl: an explicit --certificate-authority wins; with --insecure-skip-tls-verify no CA is used.
   if (!insecureSkipTlsVerify) {
     if (options.certificateAuthority) ca = readOrFail(options.certificateAuthority, 'certificate authority')
-    else if (!options.server || options.server === cluster?.server) ca = bufferFrom(cluster?.caFile, cluster?.caData, 'certificate-authority')
+    else if (cluster && (!options.server || options.server === cluster.server)) {
+      ca = bufferFrom(cluster.certificateAuthority, cluster.certificateAuthorityData, 'certificate-authority', `cluster "${cluster.name}"`)
+    }
   }
 
-  const raw = userEntry && userName ? userEntry.file.rawUsers.get(userName) : undefined
-  const kubeconfigDir = userEntry ? path.dirname(userEntry.file.file) : undefined
   let credentials: CredentialProvider
   if (options.token) {
     credentials = staticCredentials('token', {authorization: `Bearer ${options.token}`})
   } else {
     const execCluster: ExecClusterInfo = {server}
-    if (cluster?.caData) execCluster['certificate-authority-data'] = cluster.caData
+    if (cluster?.certificateAuthorityData) execCluster['certificate-authority-data'] = cluster.certificateAuthorityData
     else if (ca) execCluster['certificate-authority-data'] = ca.toString('base64')
     if (insecureSkipTlsVerify) execCluster['insecure-skip-tls-verify'] = true
     if (cluster?.tlsServerName) execCluster['tls-server-name'] = cluster.tlsServerName
-    credentials = credentialsFor(user, raw, userEntry?.file.kc, {kubeconfigDir, cluster: execCluster})
+    const file = user ? loaded.find((entry) => entry.users.includes(user)) : undefined
+    credentials = credentialsFor(user, {...(file ? {kubeconfigDir: path.dirname(path.resolve(file.file))} : {}), cluster: execCluster})
   }
 
-  const impersonate = impersonationFor(options, user, raw)
+  const impersonate = impersonationFor(options, user)
   const resolved: ResolvedKubeConfig = {
     server,
     namespace: options.namespace || context?.namespace || 'default',
@@ -195,49 +428,24 @@ function inClusterConfig(options: KubeOptions, env: NodeJS.ProcessEnv, dir = SER
   return resolved
 }
 
-function loadFile(KubeConfig: KubeConfigClass, file: string): LoadedFile {
+function loadFile(file: string): KubeconfigFile {
   let text: string
   try {
     text = readFileSync(file, 'utf8')
   } catch (error) {
     throw new KubeConfigError(`cannot read kubeconfig ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {cause: error})
   }
-  const kc = new KubeConfig()
-  const rawUsers = new Map<string, Record<string, unknown>>()
-  // An empty file is a valid, empty kubeconfig for kubectl.
-  if (text.trim() === '') return {file, kc, rawUsers}
-  let doc: unknown
-  try {
-    doc = parseYaml(text)
-    kc.loadFromString(text)
-  } catch (error) {
-    throw new KubeConfigError(`invalid kubeconfig ${file}: ${firstLine(error)}`, {cause: error})
-  }
-  // client-node resolves certificate paths against the file's folder, as kubectl does.
-  kc.makePathsAbsolute(path.dirname(file))
-  const users = (doc as {users?: {name?: unknown; user?: unknown}[]} | null)?.users
-  if (Array.isArray(users)) {
-    for (const entry of users) {
-      if (entry && typeof entry.name === 'string' && entry.user && typeof entry.user === 'object') rawUsers.set(entry.name, entry.user as Record<string, unknown>)
-    }
-  }
-  return {file, kc, rawUsers}
+  return parseKubeconfig(text, file)
 }
 
-function credentialsFor(
-  user: KUser | undefined,
-  raw: Record<string, unknown> | undefined,
-  kc: KubeConfigInstance | undefined,
-  execOptions: {kubeconfigDir?: string; cluster: ExecClusterInfo},
-): CredentialProvider {
+function credentialsFor(user: KubeconfigUser | undefined, execOptions: {kubeconfigDir?: string; cluster: ExecClusterInfo}): CredentialProvider {
   if (!user) return staticCredentials('none', {})
-  const cert = bufferFrom(user.certFile ?? undefined, user.certData ?? undefined, 'client-certificate')
-  const key = bufferFrom(user.keyFile ?? undefined, user.keyData ?? undefined, 'client-key')
+  const owner = `user "${user.name}"`
+  const cert = bufferFrom(user.clientCertificate, user.clientCertificateData, 'client-certificate', owner)
+  const key = bufferFrom(user.clientKey, user.clientKeyData, 'client-key', owner)
   const clientCert = cert && key ? {cert, key} : {}
   if (user.exec) {
-    const exec = user.exec as ExecConfig
-    if (!exec.command) throw new KubeConfigError(`user "${user.name}": exec has no command`)
-    const provider = execCredentials(exec, {
+    const provider = execCredentials(user.exec, {
       cluster: execOptions.cluster,
       ...(execOptions.kubeconfigDir ? {kubeconfigDir: execOptions.kubeconfigDir} : {}),
       interactive: process.stdin.isTTY === true,
@@ -246,30 +454,10 @@ function credentialsFor(
     // A kubeconfig client certificate is kept when the plugin only returns a token.
     return {...provider, get: async () => ({...clientCert, ...(await provider.get())})}
   }
-  if (user.authProvider && kc) {
-    const userName = user.name
-    // gcp/oidc/azure: client-node refreshes and caches inside the user's config; we add the
-    // single-flight so parallel requests share one refresh.
-    // One KubeConfig whose current user is this one: client-node's authenticators keep their
-    // refresh state (OIDC expiry, gcp cached token) in it between refreshes.
-    const signer = new (kc.constructor as KubeConfigClass)()
-    signer.loadFromOptions({clusters: [], users: [user], contexts: [{name: 'signer', cluster: '', user: userName}], currentContext: 'signer'})
-    return cachedCredentials('auth-provider', async () => {
-      const opts: {headers?: Record<string, string>} = {}
-      try {
-        await signer.applyToHTTPSOptions(opts as never)
-      } catch (error) {
-        throw new KubeCredentialError(`auth-provider "${String(user.authProvider?.name)}" for user "${userName}": ${firstLine(error)}`, {cause: error})
-      }
-      const authorization = opts.headers?.Authorization
-      return {credentials: {...clientCert, ...(authorization ? {authorization} : {})}}
-    })
-  }
-  const tokenFile = typeof raw?.tokenFile === 'string' ? raw.tokenFile : undefined
+  if (user.authProvider) return authProviderCredentials(user, clientCert)
   if (user.token) return staticCredentials('token', {...clientCert, authorization: `Bearer ${user.token.trim()}`})
-  if (tokenFile) {
-    const absolute = execOptions.kubeconfigDir && !path.isAbsolute(tokenFile) ? path.join(execOptions.kubeconfigDir, tokenFile) : tokenFile
-    const provider = tokenFileCredentials(absolute)
+  if (user.tokenFile) {
+    const provider = tokenFileCredentials(user.tokenFile)
     return {...provider, get: async () => ({...clientCert, ...(await provider.get())})}
   }
   if (user.username) {
@@ -279,14 +467,50 @@ function credentialsFor(
   return staticCredentials('none', {})
 }
 
-function impersonationFor(options: KubeOptions, user: KUser | undefined, raw: Record<string, unknown> | undefined): Impersonation | undefined {
-  // Flags replace the kubeconfig's `as`, `as-groups`, `as-uid` (kubectl's override semantics).
+/**
+ * gcp/oidc/azure: client-node refreshes and caches inside the user's config; we add the
+ * single-flight so parallel requests share one refresh. client-node is imported here, on the
+ * first request, and only for these users.
+ */
+function authProviderCredentials(user: KubeconfigUser, clientCert: {cert?: Buffer; key?: Buffer}): CredentialProvider {
+  const userName = user.name
+  const providerName = user.authProvider?.name ?? ''
+  // client-node's User shape (config_types.d.ts). Its authenticators write refreshed tokens back
+  // into authProvider.config, so it gets its own copy. A `token` beside the auth-provider wins
+  // in client-node (applyAuthorizationHeader), so it is passed on.
+  const signerUser: {name: string; authProvider: {name: string; config: Record<string, string>}; token?: string} = {
+    name: userName,
+    authProvider: {name: providerName, config: {...(user.authProvider?.config ?? {})}},
+  }
+  if (user.token) signerUser.token = user.token
+  // One KubeConfig whose current user is this one: client-node's authenticators keep their
+  // refresh state (OIDC expiry, gcp cached token) in it between refreshes.
+  let signer: Promise<{applyToHTTPSOptions(opts: never): Promise<void>}> | undefined
+  return cachedCredentials('auth-provider', async () => {
+    const opts: {headers?: Record<string, string>} = {}
+    try {
+      signer ??= import('@kubernetes/client-node').then(({KubeConfig}) => {
+        const kc = new KubeConfig()
+        kc.loadFromOptions({clusters: [], users: [signerUser], contexts: [{name: 'signer', cluster: '', user: userName}], currentContext: 'signer'})
+        return kc
+      })
+      await (await signer).applyToHTTPSOptions(opts as never)
+    } catch (error) {
+      throw new KubeCredentialError(`auth-provider "${providerName}" for user "${userName}": ${firstLine(error)}`, {cause: error})
+    }
+    const authorization = opts.headers?.Authorization
+    return {credentials: {...clientCert, ...(authorization ? {authorization} : {})}}
+  })
+}
+
+function impersonationFor(options: KubeOptions, user: KubeconfigUser | undefined): Impersonation | undefined {
+  // Flags replace the kubeconfig's `as`, `as-groups`, `as-uid`, `as-user-extra` (kubectl's override semantics).
   if (options.impersonate) return options.impersonate
   const result: Impersonation = {}
-  if (user?.impersonateUser) result.user = user.impersonateUser
-  const groups = raw?.['as-groups']
-  if (Array.isArray(groups) && groups.length > 0) result.groups = groups.map(String)
-  if (typeof raw?.['as-uid'] === 'string') result.uid = raw['as-uid']
+  if (user?.as) result.user = user.as
+  if (user?.asGroups) result.groups = user.asGroups
+  if (user?.asUid) result.uid = user.asUid
+  if (user?.asUserExtra) result.extra = user.asUserExtra
   return Object.keys(result).length > 0 ? result : undefined
 }
 
@@ -303,7 +527,9 @@ function normaliseServer(text: string): string {
   return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`
 }
 
-function bufferFrom(file: string | undefined | null, data: string | undefined | null, what: string): Buffer | undefined {
+function bufferFrom(file: string | undefined, data: string | undefined, what: string, owner: string): Buffer | undefined {
+  // kubectl refuses a cluster or user that sets both (client-go's validation: "... are both specified").
+  if (file && data) throw new KubeConfigError(`${owner} sets both ${what} and ${what}-data: keep one`)
   if (file) return readOrFail(file, what)
   if (data) return Buffer.from(data, 'base64')
   return undefined
