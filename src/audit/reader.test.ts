@@ -1,0 +1,238 @@
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {Readable} from 'node:stream'
+import {gzipSync} from 'node:zlib'
+import {afterAll, describe, expect, it} from 'vitest'
+import type {AuditEvent} from './event.js'
+import {expandGlob, parseCsvLine, readAuditEvents, sniffMode, type ReadOptions} from './reader.js'
+
+const dir = mkdtempSync(path.join(tmpdir(), 'reader-test-'))
+afterAll(() => rmSync(dir, {recursive: true, force: true}))
+
+function ev(id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    kind: 'Event',
+    apiVersion: 'audit.k8s.io/v1',
+    auditID: id,
+    stage: 'ResponseComplete',
+    verb: 'get',
+    requestURI: `/api/v1/namespaces/ns/secrets/${id}`,
+    user: {username: 'u', groups: []},
+    sourceIPs: ['1.1.1.1'],
+    objectRef: {resource: 'secrets', namespace: 'ns', name: id},
+    responseStatus: {code: 200},
+    requestReceivedTimestamp: '2024-05-01T10:00:00Z',
+    ...extra,
+  }
+}
+const line = (o: unknown) => JSON.stringify(o) + '\n'
+
+function file(name: string, content: string | Buffer): string {
+  const p = path.join(dir, name)
+  mkdirSync(path.dirname(p), {recursive: true})
+  writeFileSync(p, content)
+  return p
+}
+
+async function collect(inputs: string[], options?: ReadOptions) {
+  const stream = readAuditEvents(inputs, options)
+  const events: AuditEvent[] = []
+  for await (const e of stream) events.push(e)
+  return {events, stats: stream.stats}
+}
+
+describe('readAuditEvents: line-oriented inputs', () => {
+  it('reads JSON lines with 1-based line numbers, skipping blank lines, counting bad ones', async () => {
+    const p = file('a.log', line(ev('a')) + '\n' + 'garbage here\n' + '{"broken": \n' + line(ev('b')).replace('\n', '\r\n'))
+    const {events, stats} = await collect([p])
+    expect(events.map((e) => [e.name, e.origin.line])).toEqual([['a', 1], ['b', 5]])
+    expect(stats).toMatchObject({records: 4, events: 2, skipped: 2, skipReasons: {'not-json': 2}})
+    expect(stats.skipPositions).toEqual([`${p}:3: not-json`, `${p}:4: not-json`])
+  })
+
+  it('keeps valid events around binary garbage and a line over the cap', async () => {
+    const garbage = Buffer.from([0x00, 0xff, 0xfe, 0x1b, 0x5b, 0x32, 0x4a, 0x0a])
+    const p = file('b.log', Buffer.concat([Buffer.from(line(ev('a'))), garbage, Buffer.from('{"x":"' + 'y'.repeat(5000) + '"}\n'), Buffer.from(line(ev('b')))]))
+    const {events, stats} = await collect([p], {maxLineBytes: 1000})
+    expect(events.map((e) => e.name)).toEqual(['a', 'b'])
+    expect(stats.skipReasons).toEqual({'not-json': 1, 'line-too-long': 1})
+  })
+
+  it('caps a line of many MB at the default 16 MiB without holding it', async () => {
+    const huge = '{"x":"' + 'z'.repeat(17 * 1024 * 1024) + '"}\n'
+    const p = file('huge.log', line(ev('a')) + huge + line(ev('b')))
+    const {events, stats} = await collect([p])
+    expect(events.map((e) => e.name)).toEqual(['a', 'b'])
+    expect(stats.skipReasons).toEqual({'line-too-long': 1})
+    expect(stats.skipPositions[0]).toBe(`${p}:2: line-too-long`)
+  })
+
+  it('reads the last line without a trailing newline', async () => {
+    const p = file('c.log', line(ev('a')) + JSON.stringify(ev('b')))
+    expect((await collect([p])).events).toHaveLength(2)
+  })
+
+  it('detects gzip by magic bytes whatever the name, and reports a corrupt gzip after its good events', async () => {
+    const body = Array.from({length: 2000}, (_, i) => line(ev(`e${i}`))).join('')
+    const gz = gzipSync(body)
+    const rotated = file('audit.log.1', gz)
+    expect((await collect([rotated])).events).toHaveLength(2000)
+    const cut = file('cut.gz', gz.subarray(0, Math.floor(gz.length * 0.6)))
+    const {events, stats} = await collect([cut, file('after.log', line(ev('after')))])
+    expect(events.length).toBeGreaterThan(100)
+    expect(events.length).toBeLessThan(2000)
+    expect(events.at(-1)?.name).toBe('after')
+    expect(stats.skipReasons).toEqual({'corrupt-gzip': 1})
+    const garbled = Buffer.from(gz)
+    garbled.fill(0x41, 20, 60)
+    const bad = await collect([file('garbled.gz', garbled)])
+    expect(bad.stats.skipReasons['corrupt-gzip']).toBe(1)
+  })
+
+  it('reads stdin for -', async () => {
+    const stdin = Readable.from([Buffer.from(line(ev('a')) + line(ev('b')).slice(0, 20)), Buffer.from(line(ev('b')).slice(20))])
+    const {events} = await collect(['-'], {stdin})
+    expect(events.map((e) => [e.name, e.origin.file])).toEqual([['a', '-'], ['b', '-']])
+  })
+
+  it('reads gzip from stdin', async () => {
+    const stdin = Readable.from([gzipSync(line(ev('a')))])
+    expect((await collect(['-'], {stdin})).events).toHaveLength(1)
+  })
+
+  it('sniffs shapes per line: native, EKS, GKE, AKS and CSV rows in one file', async () => {
+    const gke = {protoPayload: {authenticationInfo: {principalEmail: 'g'}, methodName: 'io.k8s.core.v1.secrets.get', resourceName: 'core/v1/namespaces/a/secrets/s'}, timestamp: '2024-05-01T10:00:00Z'}
+    const aks = {category: 'kube-audit', properties: {log: JSON.stringify(ev('aks'))}}
+    const eks = {message: JSON.stringify(ev('eks')), eventId: '9'}
+    const csv = '"{""name"":""c""}",2023-01-27T18:28:08Z,bob,get,secrets,,s,,/api/v1/namespaces/x/secrets/s,csv-1,ResponseComplete,200,,,\n'
+    const p = file('mixed.log', line(ev('native')) + line(gke) + line(aks) + line(eks) + csv)
+    const {events} = await collect([p])
+    expect(events.map((e) => e.origin.format)).toEqual(['k8s', 'gke', 'aks', 'eks', 'csv'])
+  })
+})
+
+describe('readAuditEvents: prefilter', () => {
+  it('never drops a line of any shape that names the resource, and counts the rest', async () => {
+    const gke = {protoPayload: {authenticationInfo: {principalEmail: 'g'}, methodName: 'io.k8s.core.v1.secrets.get'}, timestamp: '2024-05-01T10:00:00Z'}
+    const aks = {properties: {log: JSON.stringify(ev('aks'))}}
+    const pods = ev('p', {objectRef: {resource: 'pods', namespace: 'ns', name: 'p'}, requestURI: '/api/v1/namespaces/ns/pods/p'})
+    const csv = '"{}",2023-01-27T18:28:08Z,bob,get,secrets,,s,,/api/v1/namespaces/x/secrets/s,csv-1,ResponseComplete,200,,,\n'
+    const content = line(ev('a')) + line(pods).repeat(3) + line(gke) + 'not json at all\n' + line(aks) + csv
+    const p = file('pre.log', content)
+    const all = await collect([p])
+    const pre = await collect([p], {prefilter: ['secrets', 'configmaps']})
+    const secretsOf = (es: AuditEvent[]) => es.filter((e) => e.resource === 'secrets').map((e) => e.origin.line)
+    expect(secretsOf(pre.events)).toEqual(secretsOf(all.events))
+    expect(secretsOf(pre.events)).toEqual([1, 5, 7, 8])
+    expect(pre.stats.prefiltered).toBe(4) // three pods lines and the garbage line: not parsed, not judged
+    expect(pre.stats.skipped).toBe(0)
+    expect(all.stats.skipped).toBe(1)
+    expect(pre.stats.records).toBe(all.stats.records)
+  })
+
+  it('finds needles across chunk boundaries', async () => {
+    const body = Array.from({length: 30000}, (_, i) => line(i % 7 === 0 ? ev(`s${i}`) : ev(`p${i}`, {objectRef: {resource: 'pods'}, requestURI: '/api/v1/pods'}))).join('')
+    const p = file('big.log', body)
+    const {events} = await collect([p], {prefilter: ['secrets']})
+    expect(events).toHaveLength(Math.ceil(30000 / 7))
+  })
+})
+
+describe('readAuditEvents: documents', () => {
+  it('pretty-printed JSON documents, concatenated', async () => {
+    const p = file('pretty.json', JSON.stringify(ev('a'), null, 2) + '\n' + JSON.stringify(ev('b', {userAgent: 'has } and { and "quote"'}), null, 2) + '\n')
+    const {events, stats} = await collect([p])
+    const secondLine = JSON.stringify(ev('a'), null, 2).split('\n').length + 1
+    expect(secondLine).toBeGreaterThan(10)
+    expect(events.map((e) => [e.name, e.origin.line])).toEqual([['a', 1], ['b', secondLine]])
+    expect(stats.records).toBe(2)
+  })
+
+  it('a pretty-printed top-level array yields its elements', async () => {
+    const p = file('array.json', JSON.stringify([ev('a'), {kind: 0}, ev('b')], null, 2))
+    const {events, stats} = await collect([p])
+    expect(events.map((e) => e.name)).toEqual(['a', 'b'])
+    expect(stats.skipReasons).toEqual({'unknown-shape': 1})
+  })
+
+  it('a one-line array and an EventList line', async () => {
+    const p = file('list.log', JSON.stringify([ev('a'), ev('b')]) + '\n' + JSON.stringify({kind: 'EventList', items: [ev('c')]}) + '\n')
+    expect((await collect([p])).events.map((e) => e.name)).toEqual(['a', 'b', 'c'])
+  })
+
+  it('a truncated pretty-printed document is counted', async () => {
+    const text = JSON.stringify(ev('a'), null, 2) + '\n' + JSON.stringify(ev('b'), null, 2).slice(0, 80)
+    const {events, stats} = await collect([file('cut.json', text)])
+    expect(events).toHaveLength(1)
+    expect(stats.skipReasons).toEqual({'not-json': 1})
+  })
+
+  it('YAML documents', async () => {
+    const yaml = `# comment\ninsertId: x1\nprotoPayload:\n  authenticationInfo:\n    principalEmail: y@example.com\n  methodName: io.k8s.core.v1.configmaps.update\n  resourceName: core/v1/namespaces/kube-system/configmaps/c\ntimestamp: "2024-01-01T00:00:00Z"\n---\nkind: Event\nverb: get\nuser:\n  username: z\nobjectRef:\n  resource: secrets\n---\n: : bad: [\n`
+    const {events, stats} = await collect([file('entries.yaml', yaml)])
+    expect(events.map((e) => [e.origin.format, e.resource, e.origin.line])).toEqual([['gke', 'configmaps', 2], ['k8s', 'secrets', 10]])
+    expect(stats.skipReasons).toEqual({'not-yaml': 1})
+  })
+
+  it('sniffs the mode from the first significant line', () => {
+    expect(sniffMode('a.log', Buffer.from('{"a":1}\n'))).toBe('lines')
+    expect(sniffMode('a.log', Buffer.from('{\n  "a": 1\n}'))).toBe('documents')
+    expect(sniffMode('a.log', Buffer.from('[\n'))).toBe('documents')
+    expect(sniffMode('a.log', Buffer.from('[{"a":1}]\n'))).toBe('lines')
+    expect(sniffMode('a.txt', Buffer.from('# c\nkind: Event\n'))).toBe('yaml')
+    expect(sniffMode('a.yaml', Buffer.from('{"a":1}\n'))).toBe('lines')
+    expect(sniffMode('a.csv', Buffer.from('"{""a"":1}",2023-01-01T00:00:00Z,u\n'))).toBe('lines')
+  })
+})
+
+describe('readAuditEvents: stages of one request count once', () => {
+  it('prefers ResponseComplete, else the latest stage', async () => {
+    const p = file('stages.log', [
+      line(ev('x', {stage: 'RequestReceived', responseStatus: undefined})),
+      line(ev('x', {stage: 'ResponseStarted', responseStatus: {code: 101}})),
+      line(ev('x', {stage: 'ResponseComplete', responseStatus: {code: 200}})),
+      line(ev('y', {stage: 'RequestReceived'})),
+      line(ev('y', {stage: 'Panic', responseStatus: {code: 500}})),
+      line(ev('z', {stage: 'ResponseComplete'})),
+      line(ev('z', {stage: 'RequestReceived'})), // out of order: still merged into the complete one
+    ].join(''))
+    const {events, stats} = await collect([p])
+    expect(events.map((e) => [e.name, e.stage])).toEqual([['x', 'ResponseComplete'], ['y', 'Panic'], ['z', 'ResponseComplete']])
+    expect(stats.duplicates).toBe(4)
+  })
+
+  it('does not merge different requests that reuse an auditID', async () => {
+    const p = file('reuse.log', line(ev('r')) + line(ev('r', {verb: 'delete'})))
+    expect((await collect([p])).events).toHaveLength(2)
+  })
+
+  it('holds only a bounded window: a very late stage is dropped and counted', async () => {
+    const lines = [line(ev('early'))]
+    for (let i = 0; i < 50; i++) lines.push(line(ev(`f${i}`)))
+    lines.push(line(ev('early', {stage: 'ResponseStarted'})))
+    const {events, stats} = await collect([file('late.log', lines.join(''))], {dedupeWindow: 10})
+    expect(events).toHaveLength(51)
+    expect(stats.duplicates).toBe(1)
+    expect(events[0]?.name).toBe('early')
+  })
+})
+
+describe('inputs', () => {
+  it('folders recursively, globs, and missing files as counted skips', async () => {
+    file('tree/a/one.log', line(ev('1')))
+    file('tree/b/two.log', line(ev('2')))
+    file('tree/b/skip.txt', line(ev('3')))
+    const viaDir = await collect([path.join(dir, 'tree')])
+    expect(viaDir.events.map((e) => e.name)).toEqual(['1', '3', '2'])
+    expect(await expandGlob(path.join(dir, 'tree/*/*.log'))).toEqual([path.join(dir, 'tree/a/one.log'), path.join(dir, 'tree/b/two.log')])
+    expect(await expandGlob(path.join(dir, 'tree/**/t?o.log'))).toEqual([path.join(dir, 'tree/b/two.log')])
+    const missing = await collect([path.join(dir, 'nope.log'), path.join(dir, 'none-*.log')])
+    expect(missing.stats.skipReasons).toEqual({'read-error': 2})
+  })
+
+  it('parses RFC 4180 rows', () => {
+    expect(parseCsvLine('"a ""q"", b",c,,d')).toEqual(['a "q", b', 'c', '', 'd'])
+    expect(parseCsvLine('"open')).toBeUndefined()
+  })
+})

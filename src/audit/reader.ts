@@ -1,0 +1,1007 @@
+// Streams audit events out of files, folders, globs, gzip files and stdin, in every shape
+// normaliseRecord knows. Built for disk speed on big logs: lines are split on raw Buffers, and an
+// optional byte-level prefilter drops lines that cannot match before any decoding or JSON.parse.
+// Memory stays bounded whatever the input size: one read chunk, one line (capped), and a fixed
+// window of recent events for multi-stage de-duplication.
+import {createReadStream, promises as fsp} from 'node:fs'
+import {availableParallelism} from 'node:os'
+import path from 'node:path'
+import {Readable} from 'node:stream'
+import {createGunzip} from 'node:zlib'
+import type {AuditEvent, EventOrigin} from './event.js'
+import {normaliseCsvRow, normaliseRecord, type SkipReason} from './normalise.js'
+
+export interface ReadOptions {
+  /**
+   * Byte strings of which a line must contain at least one to be parsed (line-oriented inputs
+   * only). Lines without any are counted in `stats.prefiltered` and never parsed, so bad input
+   * inside them is not detected: pass no prefilter when every line must be validated (`--strict`).
+   */
+  prefilter?: string[]
+  /** Longest line accepted; longer lines are skipped as `line-too-long`. Default 16 MiB. */
+  maxLineBytes?: number
+  /** Largest whole-document input (YAML, pretty-printed JSON value). Default 64 MiB. */
+  maxDocumentBytes?: number
+  /** How many recent requests are held to merge their stages. Default 8192. */
+  dedupeWindow?: number
+  /** Merge stages of one request (same auditID). Default true. */
+  dedupe?: boolean
+  /** Where `-` reads from; default process.stdin. */
+  stdin?: NodeJS.ReadableStream
+  /** How many skip positions to keep for the report. Default 5. */
+  maxSkipPositions?: number
+  /**
+   * Worker threads for big plain files (JSON lines / CSV): the file is split into byte ranges
+   * aligned to newlines, scanned in parallel, and merged back in order. Default: the number of
+   * cores, at most 4; 1 turns it off.
+   */
+  workers?: number
+  /** Smallest file scanned in parallel. Default 64 MiB (env KUBECTL_SENSITIVE_ACCESS_PARALLEL_MIN_BYTES). */
+  parallelMinBytes?: number
+}
+
+export interface ReadStats {
+  /** Inputs opened (files, stdin). */
+  inputs: number
+  bytes: number
+  /** Lines (line-oriented inputs) or documents (YAML, pretty-printed JSON) read, blank lines excluded. */
+  records: number
+  /** Lines dropped unparsed by the byte prefilter. */
+  prefiltered: number
+  /** Events yielded, after merging stages. */
+  events: number
+  /** Extra stages (or re-shipped copies) of a request already counted. */
+  duplicates: number
+  /** Records that gave no event: bad input. Includes truncated ones. */
+  skipped: number
+  skipReasons: Partial<Record<SkipReason, number>>
+  /** Records cut by the log pipeline (CloudWatch `[Truncated...]`). */
+  truncated: number
+  /** The first few skips as `file:line: reason`. */
+  skipPositions: string[]
+}
+
+export interface AuditStream extends AsyncIterable<AuditEvent> {
+  /** Complete once iteration has ended. */
+  readonly stats: ReadStats
+}
+
+const MiB = 1024 * 1024
+const NEWLINE = 0x0a
+
+export function readAuditEvents(inputs: string[], options: ReadOptions = {}): AuditStream {
+  const stats: ReadStats = {
+    inputs: 0,
+    bytes: 0,
+    records: 0,
+    prefiltered: 0,
+    events: 0,
+    duplicates: 0,
+    skipped: 0,
+    skipReasons: {},
+    truncated: 0,
+    skipPositions: [],
+  }
+  return {
+    stats,
+    [Symbol.asyncIterator]: () => iterate(inputs, options, stats)[Symbol.asyncIterator](),
+  }
+}
+
+async function* iterate(inputs: string[], options: ReadOptions, stats: ReadStats): AsyncGenerator<AuditEvent> {
+  const reader = new SourceReader(options, stats)
+  const dedupe = options.dedupe === false ? undefined : new StageMerger(options.dedupeWindow ?? 8192, stats)
+  for await (const source of expandInputs(inputs, reader)) {
+    const batches = (await parallelEligible(source, options)) ? readParallel(source, options, stats, reader) : reader.read(source)
+    for await (const batch of batches) {
+      for (const event of batch) {
+        if (!dedupe) {
+          stats.events++
+          yield event
+          continue
+        }
+        for (const out of dedupe.add(event)) {
+          stats.events++
+          yield out
+        }
+      }
+    }
+  }
+  if (dedupe) {
+    for (const out of dedupe.flush()) {
+      stats.events++
+      yield out
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inputs: files, folders (recursive), globs, `-`.
+
+async function* expandInputs(inputs: string[], reader: SourceReader): AsyncGenerator<string> {
+  for (const input of inputs) {
+    if (input === '-') {
+      yield '-'
+      continue
+    }
+    let stat
+    try {
+      stat = await fsp.stat(input)
+    } catch {
+      stat = undefined
+    }
+    if (stat?.isDirectory()) {
+      yield* walk(input)
+    } else if (stat) {
+      yield input
+    } else if (/[*?[]/.test(input)) {
+      const matches = await expandGlob(input)
+      if (matches.length === 0) reader.skip('read-error', input, 0)
+      for (const m of matches) yield m
+    } else {
+      reader.skip('read-error', input, 0)
+    }
+  }
+}
+
+async function* walk(dir: string): AsyncGenerator<string> {
+  let entries
+  try {
+    entries = await fsp.readdir(dir, {withFileTypes: true})
+  } catch {
+    return
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  for (const e of entries) {
+    const full = path.join(dir, e.name)
+    if (e.isDirectory()) yield* walk(full)
+    else if (e.isFile()) yield full
+  }
+}
+
+/** `*`, `?`, `[...]` within a segment and `**` across folders; hidden files match only explicitly. */
+export async function expandGlob(pattern: string): Promise<string[]> {
+  const absolute = path.isAbsolute(pattern)
+  const segments = pattern.split(/[\\/]+/).filter((s, i) => s !== '' || i === 0)
+  let bases = [absolute ? path.sep : '.']
+  let i = absolute ? 1 : 0
+  if (!absolute && segments[0] === '') i = 1
+  for (; i < segments.length; i++) {
+    const seg = segments[i] ?? ''
+    const next: string[] = []
+    if (seg === '**') {
+      for (const b of bases) next.push(b, ...(await allDirs(b)))
+    } else if (!/[*?[]/.test(seg)) {
+      for (const b of bases) next.push(path.join(b, seg))
+    } else {
+      const re = globSegment(seg)
+      for (const b of bases) {
+        let names: string[] = []
+        try {
+          names = await fsp.readdir(b)
+        } catch {
+          continue
+        }
+        for (const n of names.sort()) if (re.test(n) && (!n.startsWith('.') || seg.startsWith('.'))) next.push(path.join(b, n))
+      }
+    }
+    bases = next
+  }
+  const files: string[] = []
+  for (const b of [...new Set(bases)]) {
+    try {
+      if ((await fsp.stat(b)).isFile()) files.push(b)
+    } catch {
+      // matched nothing real
+    }
+  }
+  return files
+}
+
+async function allDirs(dir: string): Promise<string[]> {
+  const out: string[] = []
+  let entries
+  try {
+    entries = await fsp.readdir(dir, {withFileTypes: true})
+  } catch {
+    return out
+  }
+  for (const e of entries) {
+    if (!e.isDirectory() || e.name.startsWith('.')) continue
+    const full = path.join(dir, e.name)
+    out.push(full, ...(await allDirs(full)))
+  }
+  return out
+}
+
+function globSegment(seg: string): RegExp {
+  let re = ''
+  for (let i = 0; i < seg.length; i++) {
+    const c = seg[i] ?? ''
+    if (c === '*') re += '[^/]*'
+    else if (c === '?') re += '[^/]'
+    else if (c === '[') {
+      const end = seg.indexOf(']', i + 1)
+      if (end < 0) re += '\\['
+      else {
+        re += '[' + seg.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\') + ']'
+        i = end
+      }
+    } else re += c.replace(/[.+^${}()|\\]/g, '\\$&')
+  }
+  return new RegExp(`^${re}$`)
+}
+
+// ---------------------------------------------------------------------------------------------
+// One source: bytes (gunzipped when the magic bytes say so) -> records -> events.
+
+type Mode = 'lines' | 'documents' | 'yaml'
+
+class SourceReader {
+  private readonly maxLine: number
+  private readonly maxDoc: number
+  private readonly maxPositions: number
+  private readonly needles: Buffer[] | undefined
+  /** Structured copy of the first skips, for workers whose line numbers are shifted later. */
+  readonly skipLog: {reason: SkipReason; line: number}[] = []
+  /** Lines seen by the last readLines (newlines, plus a final unterminated line). */
+  lines = 0
+
+  constructor(
+    private readonly options: ReadOptions,
+    private readonly stats: ReadStats,
+  ) {
+    this.maxLine = options.maxLineBytes ?? 16 * MiB
+    this.maxDoc = options.maxDocumentBytes ?? 64 * MiB
+    this.maxPositions = options.maxSkipPositions ?? 5
+    this.needles = options.prefilter && options.prefilter.length > 0 ? options.prefilter.map((n) => Buffer.from(searchKey(n))) : undefined
+  }
+
+  skip(reason: SkipReason, file: string, line: number): void {
+    const s = this.stats
+    s.skipped++
+    s.skipReasons[reason] = (s.skipReasons[reason] ?? 0) + 1
+    if (reason === 'truncated') s.truncated++
+    if (s.skipPositions.length < this.maxPositions) {
+      s.skipPositions.push(`${file}${line > 0 ? `:${line}` : ''}: ${reason}`)
+      this.skipLog.push({reason, line})
+    }
+  }
+
+  /** Workers: scan one byte range [start, end) of a plain file, line numbers relative to the range. */
+  async *readRange(file: string, start: number, end: number): AsyncGenerator<AuditEvent[]> {
+    const stream = createReadStream(file, {start, end: end - 1, highWaterMark: MiB}) as AsyncIterable<Buffer>
+    yield* this.readLines(file, stream)
+  }
+
+  async *read(file: string): AsyncGenerator<AuditEvent[]> {
+    this.stats.inputs++
+    let chunks: AsyncIterable<Buffer>
+    try {
+      chunks = await openChunks(file, this.options.stdin)
+    } catch {
+      this.skip('read-error', file, 0)
+      return
+    }
+    const it = chunks[Symbol.asyncIterator]()
+    let first: IteratorResult<Buffer>
+    try {
+      first = await it.next()
+    } catch (error) {
+      this.skip(isGzipError(error) ? 'corrupt-gzip' : 'read-error', file, 1)
+      return
+    }
+    if (first.done) return
+    const mode = sniffMode(file, first.value)
+    const rest: AsyncIterable<Buffer> = {
+      [Symbol.asyncIterator]: () => ({
+        next: () => it.next(),
+        return: async () => (it.return ? it.return() : {done: true, value: undefined}),
+      }),
+    }
+    const all = prepend(first.value, rest)
+    if (mode === 'lines') yield* this.readLines(file, all)
+    else if (mode === 'documents') yield* this.readDocuments(file, all)
+    else yield* this.readYaml(file, all)
+  }
+
+  /** JSON lines and CSV rows, detected per line. */
+  private async *readLines(file: string, chunks: AsyncIterable<Buffer>): AsyncGenerator<AuditEvent[]> {
+    const stats = this.stats
+    const needles = this.needles
+    let carry: Buffer | undefined
+    let lineNo = 0
+    let overflowing = false // inside a line longer than maxLine: drop bytes until its newline
+    try {
+      for await (const chunk of chunks) {
+        stats.bytes += chunk.length
+        const buf = chunk
+        const out: AuditEvent[] = []
+        let start = 0
+        if (carry) {
+          // Finish the line begun in the previous chunk by copying only that line, never the chunk.
+          const nl0 = buf.indexOf(NEWLINE)
+          if (nl0 < 0) {
+            if (carry.length + buf.length > this.maxLine) {
+              this.skip('line-too-long', file, lineNo + 1)
+              stats.records++
+              overflowing = true
+              carry = undefined
+            } else carry = Buffer.concat([carry, buf])
+            continue
+          }
+          const joined = Buffer.concat([carry, buf.subarray(0, nl0)])
+          carry = undefined
+          lineNo++
+          if (needles && !this.anyNeedle(joined, needles, needles.map(() => -2), 0, joined.length)) {
+            if (!isBlank(joined, 0, joined.length)) {
+              stats.records++
+              stats.prefiltered++
+            }
+          } else this.handleLine(joined, 0, joined.length, file, lineNo, out)
+          start = nl0 + 1
+        }
+        // Next position of each needle in buf; -1 once a needle no longer occurs.
+        const nextHit = needles ? needles.map(() => -2) : []
+        for (;;) {
+          const nl = buf.indexOf(NEWLINE, start)
+          if (nl < 0) break
+          lineNo++
+          if (overflowing) {
+            overflowing = false
+            start = nl + 1
+            continue
+          }
+          if (needles && !this.anyNeedle(buf, needles, nextHit, start, nl)) {
+            if (nl > start && !isBlank(buf, start, nl)) {
+              stats.records++
+              stats.prefiltered++
+            }
+            start = nl + 1
+            continue
+          }
+          this.handleLine(buf, start, nl, file, lineNo, out)
+          start = nl + 1
+        }
+        if (start < buf.length) {
+          const remaining = buf.length - start
+          if (overflowing) {
+            // still inside the over-long line: drop
+          } else if (remaining > this.maxLine) {
+            this.skip('line-too-long', file, lineNo + 1)
+            stats.records++
+            overflowing = true
+          } else {
+            // A copy, so the big chunk can be freed.
+            carry = Buffer.from(buf.subarray(start))
+          }
+        }
+        if (out.length > 0) yield out
+      }
+    } catch (error) {
+      this.skip(isGzipError(error) ? 'corrupt-gzip' : 'read-error', file, lineNo + 1)
+      this.lines = lineNo
+      return
+    }
+    this.lines = lineNo
+    if (carry && !overflowing) {
+      lineNo++
+      this.lines = lineNo
+      const out: AuditEvent[] = []
+      if (!needles || this.anyNeedle(carry, needles, needles.map(() => -2), 0, carry.length)) {
+        this.handleLine(carry, 0, carry.length, file, lineNo, out)
+      } else if (!isBlank(carry, 0, carry.length)) {
+        stats.records++
+        stats.prefiltered++
+      }
+      if (out.length > 0) yield out
+    }
+  }
+
+  private anyNeedle(buf: Buffer, needles: Buffer[], nextHit: number[], start: number, end: number): boolean {
+    for (let i = 0; i < needles.length; i++) {
+      let hit = nextHit[i] ?? -2
+      if (hit === -1) continue
+      if (hit < start) {
+        hit = buf.indexOf(needles[i] as Buffer, start)
+        nextHit[i] = hit
+        if (hit === -1) continue
+      }
+      if (hit < end) return true
+    }
+    return false
+  }
+
+  private handleLine(buf: Buffer, start: number, end: number, file: string, lineNo: number, out: AuditEvent[]): void {
+    if (end > start && buf[end - 1] === 0x0d) end--
+    if (isBlank(buf, start, end)) return
+    this.stats.records++
+    if (end - start > this.maxLine) {
+      this.skip('line-too-long', file, lineNo)
+      return
+    }
+    const first = firstNonBlank(buf, start, end)
+    const origin: EventOrigin = {format: 'k8s', file, line: lineNo}
+    if (first === 0x7b /* { */ || first === 0x5b /* [ */) {
+      let obj: unknown
+      try {
+        obj = JSON.parse(buf.toString('utf8', start, end))
+      } catch {
+        this.skip('not-json', file, lineNo)
+        return
+      }
+      this.emit(obj, origin, file, lineNo, out)
+      return
+    }
+    const text = buf.toString('utf8', start, end)
+    const cells = parseCsvLine(text)
+    if (cells && cells.length > 1 && /^\d{4}-\d\d-\d\dT/.test(cells[1] ?? '')) {
+      const result = normaliseCsvRow(cells, origin)
+      if (typeof result === 'string') this.skip(result, file, lineNo)
+      else out.push(result)
+      return
+    }
+    this.skip('not-json', file, lineNo)
+  }
+
+  private emit(obj: unknown, origin: EventOrigin, file: string, lineNo: number, out: AuditEvent[]): void {
+    const inner: SkipReason[] = []
+    const result = normaliseRecord(obj, origin, inner)
+    for (const r of inner) this.skip(r, file, lineNo)
+    if (typeof result === 'string') this.skip(result, file, lineNo)
+    else for (const e of result) out.push(e)
+  }
+
+  /**
+   * Pretty-printed JSON: a stream of top-level values (or one top-level array of them), split by
+   * tracking brace depth outside strings so memory holds one value at a time.
+   */
+  private async *readDocuments(file: string, chunks: AsyncIterable<Buffer>): AsyncGenerator<AuditEvent[]> {
+    let depth = 0
+    let base = 0 // 1 inside a top-level array: its elements are the records
+    let inString = false
+    let escaped = false
+    let parts: Buffer[] = []
+    let partBytes = 0
+    let tooLarge = false
+    let valueStart = -1
+    let valueLine = 0
+    let line = 1
+    let garbageLine = 0
+    try {
+      for await (const chunk of chunks) {
+        this.stats.bytes += chunk.length
+        const out: AuditEvent[] = []
+        for (let i = 0; i < chunk.length; i++) {
+          const c = chunk[i] as number
+          if (c === NEWLINE) line++
+          if (depth > base) {
+            if (inString) {
+              if (escaped) escaped = false
+              else if (c === 0x5c) escaped = true
+              else if (c === 0x22) inString = false
+              continue
+            }
+            if (c === 0x22) inString = true
+            else if (c === 0x7b || c === 0x5b) depth++
+            else if (c === 0x7d || c === 0x5d) {
+              depth--
+              if (depth === base) {
+                const piece = chunk.subarray(valueStart < 0 ? 0 : valueStart, i + 1)
+                if (!tooLarge) parts.push(piece)
+                this.finishDocument(tooLarge ? undefined : Buffer.concat(parts), file, valueLine, out)
+                parts = []
+                partBytes = 0
+                tooLarge = false
+                valueStart = -1
+              }
+            }
+            continue
+          }
+          // Between records.
+          if (c === 0x7b || (c === 0x5b && base === 1)) {
+            depth = base + 1
+            valueStart = i
+            valueLine = line
+          } else if (c === 0x5b && base === 0) {
+            base = 1
+            depth = 1
+          } else if (c === 0x5d && base === 1) {
+            base = 0
+            depth = 0
+          } else if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09 && c !== 0x2c) {
+            if (garbageLine !== line) {
+              garbageLine = line
+              this.stats.records++
+              this.skip('not-json', file, line)
+            }
+          }
+        }
+        if (depth > base) {
+          const piece = chunk.subarray(valueStart < 0 ? 0 : valueStart)
+          partBytes += piece.length
+          if (partBytes > this.maxDoc) {
+            if (!tooLarge) parts = []
+            tooLarge = true
+          } else parts.push(Buffer.from(piece))
+          valueStart = -1
+        }
+        if (out.length > 0) yield out
+      }
+    } catch (error) {
+      this.skip(isGzipError(error) ? 'corrupt-gzip' : 'read-error', file, line)
+      return
+    }
+    if (depth > base) {
+      this.stats.records++
+      this.skip('not-json', file, valueLine)
+    }
+  }
+
+  private finishDocument(bytes: Buffer | undefined, file: string, line: number, out: AuditEvent[]): void {
+    this.stats.records++
+    if (!bytes) {
+      this.skip('document-too-large', file, line)
+      return
+    }
+    let obj: unknown
+    try {
+      obj = JSON.parse(bytes.toString('utf8'))
+    } catch {
+      this.skip('not-json', file, line)
+      return
+    }
+    this.emit(obj, {format: 'k8s', file, line}, file, line, out)
+  }
+
+  /** YAML documents (`---` separated), e.g. GKE LogEntries saved as YAML. Read whole, capped. */
+  private async *readYaml(file: string, chunks: AsyncIterable<Buffer>): AsyncGenerator<AuditEvent[]> {
+    const parts: Buffer[] = []
+    let size = 0
+    try {
+      for await (const chunk of chunks) {
+        this.stats.bytes += chunk.length
+        size += chunk.length
+        if (size > this.maxDoc) {
+          this.stats.records++
+          this.skip('document-too-large', file, 1)
+          return
+        }
+        parts.push(chunk)
+      }
+    } catch (error) {
+      this.skip(isGzipError(error) ? 'corrupt-gzip' : 'read-error', file, 1)
+      return
+    }
+    const text = Buffer.concat(parts).toString('utf8')
+    // Loaded only for YAML inputs: workers and JSON-only runs start faster without it.
+    const {LineCounter, parseAllDocuments} = await import('yaml')
+    const counter = new LineCounter()
+    const out: AuditEvent[] = []
+    let docs
+    try {
+      docs = parseAllDocuments(text, {lineCounter: counter, uniqueKeys: false})
+    } catch {
+      this.stats.records++
+      this.skip('not-yaml', file, 1)
+      return
+    }
+    for (const doc of Array.isArray(docs) ? docs : [docs]) {
+      // The first line of content, not the `---` or comments before it.
+      const contents = doc.contents as {range?: [number, number, number]} | null
+      const line = counter.linePos(contents?.range?.[0] ?? doc.range?.[0] ?? 0).line
+      if (doc.contents === null && doc.errors.length === 0) continue // empty document
+      this.stats.records++
+      if (doc.errors.length > 0) {
+        this.skip('not-yaml', file, line)
+        continue
+      }
+      this.emit(doc.toJS({maxAliasCount: 100}), {format: 'k8s', file, line}, file, line, out)
+    }
+    if (out.length > 0) yield out
+  }
+}
+
+async function openChunks(file: string, stdin?: NodeJS.ReadableStream): Promise<AsyncIterable<Buffer>> {
+  // Check first: a read stream on a missing file would emit an unhandled error later.
+  if (file !== '-') await fsp.access(file)
+  const raw: AsyncIterable<Buffer> =
+    file === '-' ? ((stdin ?? process.stdin) as AsyncIterable<Buffer>) : createReadStream(file, {highWaterMark: 4 * MiB})
+  const it = raw[Symbol.asyncIterator]()
+  const first = await it.next()
+  if (first.done) return emptyIterable()
+  const head = toBuffer(first.value)
+  const rest: AsyncIterable<Buffer> = {[Symbol.asyncIterator]: () => it}
+  const whole = prepend(head, rest)
+  // gzip by magic bytes, whatever the name: rotated logs are often `audit.log.1` compressed.
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+    const source = Readable.from(whole)
+    const gunzip = createGunzip({chunkSize: 256 * 1024})
+    source.on('error', (e) => gunzip.destroy(e))
+    source.pipe(gunzip)
+    return gunzip as AsyncIterable<Buffer>
+  }
+  return whole
+}
+
+function emptyIterable(): AsyncIterable<Buffer> {
+  return {[Symbol.asyncIterator]: async function* () {}}
+}
+
+async function* prepend(head: Buffer, rest: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  yield head
+  for await (const c of rest) yield toBuffer(c)
+}
+
+function toBuffer(value: unknown): Buffer {
+  return Buffer.isBuffer(value) ? value : Buffer.from(value as string)
+}
+
+function isGzipError(error: unknown): boolean {
+  const code = (error as {code?: string})?.code ?? ''
+  return code.startsWith('Z_') || code === 'ERR_ZLIB_INITIALIZATION_FAILED' || /unexpected end of file|incorrect header|invalid/i.test(String((error as Error)?.message))
+}
+
+// Letters from rarest to commonest in audit JSON. Buffer.indexOf runs memchr on the needle's first
+// byte and verifies from there, so a needle that starts with a rare byte is found several times
+// faster than one starting with `s` or `e`.
+const BYTE_RARITY = 'qzjxkvwyfbgphmudlcnoirtase'
+
+/**
+ * The part of a prefilter needle to search for: a substring (so every line holding the needle
+ * still matches; a few extra lines are parsed and then filtered out) starting at its rarest letter,
+ * at least four bytes long. `secrets` -> `crets`, `configmaps` -> `figmaps`.
+ */
+export function searchKey(needle: string): string {
+  if (needle.length <= 4) return needle
+  let best = 0
+  let bestRank = Number.POSITIVE_INFINITY
+  for (let i = 0; i < needle.length; i++) {
+    const rank = BYTE_RARITY.indexOf(needle[i]?.toLowerCase() ?? '')
+    const r = rank < 0 ? BYTE_RARITY.length : rank
+    if (r < bestRank) {
+      bestRank = r
+      best = i
+    }
+  }
+  return needle.slice(Math.min(best, needle.length - 4))
+}
+
+/** Decide how to split the input from its first bytes (and, for YAML, its name). */
+export function sniffMode(file: string, head: Buffer): Mode {
+  const text = head.toString('utf8', 0, Math.min(head.length, 64 * 1024))
+  const lines = text.split('\n')
+  let firstLine: string | undefined
+  for (const l of lines) {
+    const t = l.trim()
+    if (t === '' || t.startsWith('#')) continue
+    firstLine = t
+    break
+  }
+  if (firstLine === undefined) return /\.ya?ml$/i.test(file) ? 'yaml' : 'lines'
+  if (firstLine.startsWith('{')) {
+    // A JSON line closes on the same line; a pretty-printed document does not.
+    return firstLine.endsWith('}') && lines.length > 1 ? 'lines' : firstLine.endsWith('}') ? 'lines' : 'documents'
+  }
+  if (firstLine.startsWith('[')) return firstLine.endsWith(']') ? 'lines' : 'documents'
+  if (/\.ya?ml$/i.test(file) || firstLine === '---' || /^[A-Za-z_@'"][\w@./'"-]*:(\s|$)/.test(firstLine)) return 'yaml'
+  return 'lines'
+}
+
+function isBlank(buf: Buffer, start: number, end: number): boolean {
+  return firstNonBlank(buf, start, end) === -1
+}
+
+function firstNonBlank(buf: Buffer, start: number, end: number): number {
+  for (let i = start; i < end; i++) {
+    const c = buf[i] as number
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0d && c !== 0x0a) return c
+  }
+  return -1
+}
+
+/** One RFC 4180 row (no embedded newlines). Undefined when the quoting is broken. */
+export function parseCsvLine(line: string): string[] | undefined {
+  const cells: string[] = []
+  let i = 0
+  for (;;) {
+    if (line[i] === '"') {
+      let cell = ''
+      i++
+      for (;;) {
+        const q = line.indexOf('"', i)
+        if (q < 0) return undefined
+        cell += line.slice(i, q)
+        if (line[q + 1] === '"') {
+          cell += '"'
+          i = q + 2
+        } else {
+          i = q + 1
+          break
+        }
+      }
+      cells.push(cell)
+      if (i >= line.length) return cells
+      if (line[i] !== ',') return undefined
+      i++
+    } else {
+      const c = line.indexOf(',', i)
+      if (c < 0) {
+        cells.push(line.slice(i))
+        return cells
+      }
+      cells.push(line.slice(i, c))
+      i = c + 1
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Multi-stage de-duplication.
+
+const STAGE_RANK: Record<string, number> = {ResponseComplete: 4, Panic: 3, ResponseStarted: 2, RequestReceived: 1}
+
+/**
+ * One request logged at several stages counts once: ResponseComplete wins, else the latest stage.
+ * Stages of one request sit close together in a log, so a bounded window (insertion-ordered map)
+ * is enough; a stage arriving after its request left the window is counted as a duplicate and
+ * dropped, using a bounded set of recently emitted keys (eight windows long: keys are small).
+ */
+class StageMerger {
+  private readonly pending = new Map<string, AuditEvent>()
+  private readonly emitted = new Set<string>()
+  private serial = 0
+
+  constructor(
+    private readonly window: number,
+    private readonly stats: ReadStats,
+  ) {}
+
+  add(event: AuditEvent): AuditEvent[] {
+    // The key includes verb and URI: test data and broken shippers reuse auditIDs across
+    // different requests, and those must not be merged away.
+    const key = event.auditID ? `${event.auditID}\u0000${event.verb}\u0000${event.requestURI ?? ''}` : `\u0001${this.serial++}`
+    const held = this.pending.get(key)
+    if (held) {
+      this.stats.duplicates++
+      if (rank(event) >= rank(held)) this.pending.set(key, event)
+      return []
+    }
+    if (event.auditID && this.emitted.has(key)) {
+      this.stats.duplicates++
+      return []
+    }
+    this.pending.set(key, event)
+    if (this.pending.size <= this.window) return []
+    const oldestKey = this.pending.keys().next().value as string
+    const oldest = this.pending.get(oldestKey) as AuditEvent
+    this.pending.delete(oldestKey)
+    this.remember(oldestKey, oldest)
+    return [oldest]
+  }
+
+  flush(): AuditEvent[] {
+    const out = [...this.pending.values()]
+    this.pending.clear()
+    return out
+  }
+
+  private remember(key: string, event: AuditEvent): void {
+    if (!event.auditID) return
+    this.emitted.add(key)
+    if (this.emitted.size > this.window * 8) this.emitted.delete(this.emitted.keys().next().value as string)
+  }
+}
+
+function rank(e: AuditEvent): number {
+  return STAGE_RANK[e.stage ?? ''] ?? 0
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parallel scan of big plain files.
+
+const WORKER_URL = new URL('./range-worker.js', import.meta.url)
+
+/** What a range worker sends back. */
+export type RangeMessage =
+  | {type: 'batch'; id: number; events: AuditEvent[]}
+  | {type: 'done'; id: number; lines: number; stats: ReadStats; skips: {reason: SkipReason; line: number}[]}
+  | {type: 'failed'; id: number}
+
+/** Run inside a worker: scan one range and report batches then totals. */
+export async function scanRange(
+  file: string,
+  id: number,
+  start: number,
+  end: number,
+  options: ReadOptions,
+  post: (message: RangeMessage) => void,
+): Promise<void> {
+  const stats = emptyStats()
+  const reader = new SourceReader(options, stats)
+  for await (const events of reader.readRange(file, start, end)) post({type: 'batch', id, events})
+  post({type: 'done', id, lines: reader.lines, stats, skips: reader.skipLog})
+}
+
+function emptyStats(): ReadStats {
+  return {inputs: 0, bytes: 0, records: 0, prefiltered: 0, events: 0, duplicates: 0, skipped: 0, skipReasons: {}, truncated: 0, skipPositions: []}
+}
+
+async function parallelEligible(file: string, options: ReadOptions): Promise<boolean> {
+  if (file === '-') return false
+  const workers = workerCount(options)
+  if (workers < 2) return false
+  const envMin = Number(process.env.KUBECTL_SENSITIVE_ACCESS_PARALLEL_MIN_BYTES)
+  const minBytes = options.parallelMinBytes ?? (Number.isFinite(envMin) && envMin > 0 ? envMin : 64 * MiB)
+  try {
+    const st = await fsp.stat(file)
+    if (!st.isFile() || st.size < minBytes) return false
+    // Under a test runner the compiled worker may not exist next to this module: scan inline.
+    await fsp.access(WORKER_URL)
+    const handle = await fsp.open(file)
+    try {
+      const head = Buffer.alloc(64 * 1024)
+      const {bytesRead} = await handle.read(head, 0, head.length, 0)
+      const first = head.subarray(0, bytesRead)
+      if (first[0] === 0x1f && first[1] === 0x8b) return false
+      return sniffMode(file, first) === 'lines'
+    } finally {
+      await handle.close()
+    }
+  } catch {
+    return false
+  }
+}
+
+function workerCount(options: ReadOptions): number {
+  return Math.max(1, Math.min(options.workers ?? availableParallelism(), 4))
+}
+
+/** Byte ranges of about `size` bytes, each ending just after a newline (the last at EOF). */
+async function splitRanges(file: string, total: number, size: number): Promise<[number, number][]> {
+  const handle = await fsp.open(file)
+  const ranges: [number, number][] = []
+  try {
+    let start = 0
+    const probe = Buffer.alloc(MiB)
+    while (start < total) {
+      let end = Math.min(total, start + size)
+      // Move the cut forward to just after the next newline.
+      while (end < total) {
+        const {bytesRead} = await handle.read(probe, 0, probe.length, end)
+        if (bytesRead === 0) {
+          end = total
+          break
+        }
+        const nl = probe.subarray(0, bytesRead).indexOf(NEWLINE)
+        if (nl >= 0) {
+          end += nl + 1
+          break
+        }
+        end += bytesRead
+      }
+      ranges.push([start, end])
+      start = end
+    }
+  } finally {
+    await handle.close()
+  }
+  return ranges
+}
+
+/**
+ * Scan ranges on a pool of workers and yield their events in file order, with line numbers made
+ * absolute. Memory stays bounded: at most two ranges per worker are in flight or waiting.
+ */
+async function* readParallel(file: string, options: ReadOptions, stats: ReadStats, reader: SourceReader): AsyncGenerator<AuditEvent[]> {
+  const {Worker} = await import('node:worker_threads')
+  const total = (await fsp.stat(file)).size
+  const workers = workerCount(options)
+  const ranges = await splitRanges(file, total, Math.max(64 * 1024, Math.min(64 * MiB, Math.ceil(total / (workers * 8)))))
+  stats.inputs++
+  const workerOptions: ReadOptions = {...options, stdin: undefined}
+  delete workerOptions.stdin
+  const results = new Map<number, {batches: AuditEvent[][]; done?: Extract<RangeMessage, {type: 'done'}>; failed?: boolean}>()
+  let wake: (() => void) | undefined
+  const notify = () => {
+    const w = wake
+    wake = undefined
+    w?.()
+  }
+  let next = 0
+  let current = 0
+  const pool = Array.from({length: Math.min(workers, ranges.length)}, () => new Worker(WORKER_URL, {workerData: {file, options: workerOptions}}))
+  const dispatch = (worker: InstanceType<typeof Worker>) => {
+    if (next >= ranges.length || next >= current + pool.length * 2) return false
+    const id = next++
+    const [start, end] = ranges[id] as [number, number]
+    results.set(id, {batches: []})
+    worker.postMessage({id, start, end})
+    return true
+  }
+  const idle: InstanceType<typeof Worker>[] = []
+  let broken = false
+  for (const worker of pool) {
+    worker.on('message', (m: RangeMessage) => {
+      const r = results.get(m.id)
+      if (!r) return
+      if (m.type === 'batch') r.batches.push(m.events)
+      else if (m.type === 'done') {
+        r.done = m
+        if (!dispatch(worker)) idle.push(worker)
+      } else {
+        r.failed = true
+        if (!dispatch(worker)) idle.push(worker)
+      }
+      notify()
+    })
+    worker.on('error', () => {
+      // A dead worker: its ranges are reported as unreadable, the rest are scanned inline below.
+      broken = true
+      for (const r of results.values()) if (!r.done) r.failed = true
+      notify()
+    })
+    dispatch(worker)
+  }
+  let lineOffset = 0
+  try {
+    while (current < ranges.length) {
+      if (broken && !results.has(current)) {
+        const [start, end] = ranges[current] as [number, number]
+        const entry: {batches: AuditEvent[][]; done?: Extract<RangeMessage, {type: 'done'}>; failed?: boolean} = {batches: []}
+        results.set(current, entry)
+        next = Math.max(next, current + 1)
+        await scanRange(file, current, start, end, workerOptions, (m) => {
+          if (m.type === 'batch') entry.batches.push(m.events)
+          else if (m.type === 'done') entry.done = m
+        }).catch(() => (entry.failed = true))
+      }
+      const r = results.get(current)
+      if (!r || (r.batches.length === 0 && !r.done && !r.failed)) {
+        await new Promise<void>((resolve) => (wake = resolve))
+        continue
+      }
+      while (r.batches.length > 0) {
+        const batch = r.batches.shift() as AuditEvent[]
+        for (const e of batch) if (e.origin.line !== undefined) e.origin.line += lineOffset
+        yield batch
+      }
+      if (r.failed) {
+        reader.skip('read-error', file, lineOffset + 1)
+        // Line numbers after a failed range cannot be known: count its newlines here.
+        lineOffset += await countLines(file, ...(ranges[current] as [number, number]))
+      } else if (r.done) {
+        const d = r.done
+        stats.bytes += d.stats.bytes
+        stats.records += d.stats.records
+        stats.prefiltered += d.stats.prefiltered
+        for (const skip of d.skips) reader.skip(skip.reason, file, skip.line + lineOffset)
+        // Skips beyond the few positions each range reports are counted without positions.
+        const extra = d.stats.skipped - d.skips.length
+        if (extra > 0) {
+          stats.skipped += extra
+          for (const [reason, n] of Object.entries(d.stats.skipReasons) as [SkipReason, number][]) {
+            const listed = d.skips.filter((x) => x.reason === reason).length
+            stats.skipReasons[reason] = (stats.skipReasons[reason] ?? 0) + n - listed
+            if (reason === 'truncated') stats.truncated += n - listed
+          }
+        }
+        lineOffset += d.lines
+      } else continue
+      results.delete(current)
+      current++
+      while (idle.length > 0 && next < ranges.length && next < current + pool.length * 2) dispatch(idle.pop() as InstanceType<typeof Worker>)
+    }
+  } finally {
+    await Promise.all(pool.map((w) => w.terminate()))
+  }
+}
+
+async function countLines(file: string, start: number, end: number): Promise<number> {
+  let n = 0
+  for await (const chunk of createReadStream(file, {start, end: end - 1}) as AsyncIterable<Buffer>) {
+    let p = -1
+    while ((p = chunk.indexOf(NEWLINE, p + 1)) >= 0) n++
+  }
+  return n
+}

@@ -1,0 +1,176 @@
+// Rows and documents for `recent` output. Every attacker-controlled string reaches a terminal only
+// through renderTable (sanitised there) or the JSON/YAML/CSV encoders (escaped there); events
+// carry no body values by construction (normalise.ts), so nothing here can print one.
+import {renderCsv, renderJsonLine, renderYaml, type OutputFormat} from '../output/formats.js'
+import {renderTable} from '../output/table.js'
+import {sanitizeForTerminal} from '../lib/sanitize.js'
+import type {AuditEvent} from './event.js'
+import type {CountRow, Summary} from './summary.js'
+
+export const EVENT_COLUMNS = ['time', 'user', 'verb', 'resource', 'object', 'code', 'decision', 'source']
+export const WIDE_COLUMNS = [...EVENT_COLUMNS, 'impersonator', 'groups', 'reason', 'user-agent', 'origin']
+export const CSV_COLUMNS = [
+  'time', 'user', 'impersonator', 'groups', 'verb', 'resource', 'subresource', 'namespace', 'name', 'code', 'decision',
+  'reason', 'sourceIPs', 'userAgent', 'auditID', 'file', 'line',
+]
+
+export function formatTime(ms: number): string {
+  return ms > 0 ? new Date(ms).toISOString() : '-'
+}
+
+export function eventRow(e: AuditEvent, wide: boolean): string[] {
+  const resource = e.resource ? `${e.resource}${e.subresource ? `/${e.subresource}` : ''}` : (e.requestURI ?? '')
+  const object = `${e.namespace ? `${e.namespace}/` : ''}${e.name ?? (e.resource ? '*' : '')}`
+  const row = [
+    formatTime(e.time),
+    e.impersonator ? `${e.user.username} (by ${e.impersonator.username})` : e.user.username,
+    e.verb,
+    resource,
+    object,
+    e.code === undefined ? '' : String(e.code),
+    e.decision ?? '',
+    e.sourceIPs.join(','),
+  ]
+  if (!wide) return row
+  return [
+    ...row,
+    e.impersonator?.username ?? '',
+    e.user.groups.join(','),
+    e.reason ?? e.statusReason ?? '',
+    e.userAgent ?? '',
+    e.origin.file ? `${e.origin.file}${e.origin.line ? `:${e.origin.line}` : ''}` : '',
+  ]
+}
+
+export function csvRow(e: AuditEvent): string[] {
+  // renderCsv escapes control characters but not the bidi overrides: sanitise every cell here.
+  return [
+    formatTime(e.time), e.user.username, e.impersonator?.username ?? '', e.user.groups.join(' '), e.verb, e.resource ?? '',
+    e.subresource ?? '', e.namespace ?? '', e.name ?? '', e.code === undefined ? '' : String(e.code), e.decision ?? '',
+    e.reason ?? e.statusReason ?? '', e.sourceIPs.join(' '), e.userAgent ?? '', e.auditID ?? '', e.origin.file ?? '',
+    e.origin.line === undefined ? '' : String(e.origin.line),
+  ].map(sanitizeForTerminal)
+}
+
+/** Table or wide table of events, oldest first (newest last, like logs). */
+export function renderEventTable(events: AuditEvent[], options: {wide?: boolean; headers?: boolean} = {}): string {
+  const sorted = [...events].sort((a, b) => a.time - b.time)
+  const wide = options.wide ?? false
+  return renderTable(wide ? WIDE_COLUMNS : EVENT_COLUMNS, sorted.map((e) => eventRow(e, wide)), {headers: options.headers ?? true})
+}
+
+/** The event as machine formats print it: the AuditEvent plus its time in RFC 3339, for people and jq. */
+export function outputEvent(e: AuditEvent): AuditEvent & {timestamp: string} {
+  return {timestamp: formatTime(e.time), ...e}
+}
+
+/** A streaming writer for formats that can stream (json lines, csv); others buffer. */
+export interface EventSink {
+  add(e: AuditEvent): string
+  end(): string
+}
+
+export function createEventSink(format: OutputFormat, options: {headers?: boolean} = {}): EventSink {
+  const headers = options.headers ?? true
+  const held: AuditEvent[] = []
+  let first = true
+  switch (format) {
+    case 'json':
+      return {add: (e) => escapeJsonForTerminal(renderJsonLine(outputEvent(e))), end: () => ''}
+    case 'csv':
+      return {
+        add(e) {
+          const out = renderCsv(CSV_COLUMNS, [csvRow(e)], {headers: headers && first})
+          first = false
+          return out
+        },
+        end: () => (first && headers ? renderCsv(CSV_COLUMNS, [], {headers: true}) : ''),
+      }
+    case 'yaml':
+      return {add: (e) => (held.push(e), ''), end: () => (held.length > 0 ? renderYaml(yamlSafe(held.map(outputEvent))) : '[]\n')}
+    default:
+      return {
+        add: (e) => (held.push(e), ''),
+        end: () => renderEventTable(held, {wide: format === 'wide', headers}),
+      }
+  }
+}
+
+function countTable(title: string, keyName: string, rows: CountRow[], headers: boolean, limit: number): string {
+  const shown = rows.slice(0, limit)
+  const body = renderTable(
+    [keyName, 'count', 'users', 'failures', 'first seen', 'last seen'],
+    shown.map((r) => [r.key === '' ? '(none)' : r.key, String(r.count), String(r.users), String(r.failures), formatTime(r.firstSeen), formatTime(r.lastSeen)]),
+    {headers},
+  )
+  const more = rows.length > limit ? `(${rows.length - limit} more; -o json for all)\n` : ''
+  return `${title}\n${body}${more}\n`
+}
+
+/** The summary as tables (table/wide), or as one JSON/YAML document. */
+export function renderSummary(summary: Summary, format: OutputFormat, options: {headers?: boolean; limit?: number} = {}): string {
+  if (format === 'json') return escapeJsonForTerminal(JSON.stringify(summary, null, 2) + '\n')
+  if (format === 'yaml') return renderYaml(yamlSafe(summary))
+  const headers = options.headers ?? true
+  const limit = options.limit ?? (format === 'wide' ? Number.POSITIVE_INFINITY : 20)
+  if (format === 'csv') {
+    const rows: string[][] = []
+    const add = (kind: string, list: CountRow[]) => {
+      for (const r of list) rows.push([kind, sanitizeForTerminal(r.key), String(r.count), String(r.users), String(r.failures), formatTime(r.firstSeen), formatTime(r.lastSeen)])
+    }
+    add('user', summary.users)
+    add('group', summary.groups)
+    add('sourceIP', summary.sourceIPs)
+    add('userAgent', summary.userAgents)
+    add('object', summary.objects)
+    return renderCsv(['kind', 'key', 'count', 'users', 'failures', 'firstSeen', 'lastSeen'], rows, {headers})
+  }
+  let out = `${summary.events} events from ${formatTime(summary.firstSeen ?? 0)} to ${formatTime(summary.lastSeen ?? 0)}\n\n`
+  out += countTable('Users', 'user', summary.users, headers, limit)
+  out += countTable('Groups', 'group', summary.groups, headers, limit)
+  out += countTable('Source IPs', 'source ip', summary.sourceIPs, headers, limit)
+  out += countTable('User agents', 'user agent', summary.userAgents, headers, limit)
+  out += countTable('Objects', 'object', summary.objects, headers, limit)
+  out += 'Client types\n'
+  out += renderTable(
+    ['type', 'count', 'users'],
+    summary.agentTypes.map((t) => [t.type, String(t.count), t.users.length > 5 ? `${t.users.slice(0, 5).join(',')},+${t.users.length - 5}` : t.users.join(',')]),
+    {headers},
+  )
+  out += '\nService accounts with unusual activity\n'
+  out +=
+    summary.unusualServiceAccounts.length === 0
+      ? '(none)\n'
+      : renderTable(
+          ['service account', 'count', 'objects', 'namespaces', 'failures', 'why'],
+          summary.unusualServiceAccounts.map((s) => [s.serviceAccount, String(s.count), String(s.objects), String(s.namespaces), String(s.failures), s.reasons.join('; ')]),
+          {headers},
+        )
+  return out
+}
+
+// JSON.stringify escapes C0 controls but leaves C1 controls (U+0080-U+009F, which include CSI),
+// DEL and the bidi overrides as raw characters. Re-escaping them keeps the JSON equivalent.
+// eslint-disable-next-line no-control-regex
+const JSON_UNSAFE = /[\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
+
+export function escapeJsonForTerminal(json: string): string {
+  return json.replace(JSON_UNSAFE, (ch) => `\\u${(ch.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`)
+}
+
+/**
+ * The YAML encoder escapes C0 controls itself but prints C1 controls and bidi overrides raw, and
+ * inside a plain scalar an escape would not be decoded: such strings get the visible escapes of
+ * the table output instead.
+ */
+export function yamlSafe<T>(value: T): T {
+  if (typeof value === 'string') {
+    JSON_UNSAFE.lastIndex = 0
+    return (JSON_UNSAFE.test(value) ? sanitizeForTerminal(value) : value) as T
+  }
+  if (Array.isArray(value)) return value.map((v) => yamlSafe(v)) as T
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [yamlSafe(k), yamlSafe(v)])) as T
+  }
+  return value
+}

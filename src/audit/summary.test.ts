@@ -1,0 +1,61 @@
+import {describe, expect, it} from 'vitest'
+import type {AuditEvent} from './event.js'
+import {classifyUserAgent, summarise} from './summary.js'
+
+let t = Date.parse('2024-05-01T00:00:00Z')
+function e(user: string, extra: Partial<AuditEvent> = {}): AuditEvent {
+  t += 1000
+  return {
+    time: t,
+    verb: 'get',
+    user: {username: user, groups: user.startsWith('system:serviceaccount:') ? ['system:serviceaccounts', 'system:authenticated'] : ['devs', 'system:authenticated']},
+    sourceIPs: ['10.0.0.1'],
+    userAgent: 'kubectl/v1.30.0 (linux/amd64) kubernetes/abc',
+    resource: 'secrets',
+    namespace: 'prod',
+    name: 'db',
+    code: 200,
+    origin: {format: 'k8s'},
+    ...extra,
+  }
+}
+
+describe('summarise', () => {
+  it('counts with first and last seen per user, group, IP, agent and object', () => {
+    const events = [e('alice'), e('alice', {name: 'api', code: 403}), e('bob', {sourceIPs: ['10.0.0.2']})]
+    const s = summarise(events)
+    expect(s.events).toBe(3)
+    expect(s.firstSeen).toBe(events[0]?.time)
+    expect(s.lastSeen).toBe(events[2]?.time)
+    expect(s.users[0]).toEqual({key: 'alice', count: 2, users: 1, failures: 1, firstSeen: events[0]?.time, lastSeen: events[1]?.time})
+    expect(s.groups.find((g) => g.key === 'devs')).toMatchObject({count: 3, users: 2})
+    expect(s.sourceIPs.map((r) => [r.key, r.count, r.users])).toEqual([['10.0.0.1', 2, 1], ['10.0.0.2', 1, 1]])
+    expect(s.objects.map((r) => [r.key, r.count])).toEqual([['secrets prod/db', 2], ['secrets prod/api', 1]])
+    expect(s.agentTypes).toEqual([{type: 'kubectl', count: 3, users: ['alice', 'bob']}])
+  })
+
+  it('flags service accounts with many objects or namespaces, failures, or a kubectl client', () => {
+    const spread = Array.from({length: 12}, (_, i) => e('system:serviceaccount:ci:deployer', {name: `s${i}`, namespace: `ns${i % 5}`, userAgent: 'deployer/1.0 (linux/amd64) kubernetes/abc'}))
+    const quiet = [e('system:serviceaccount:web:app', {userAgent: 'app/v1 (linux/amd64) kubernetes/abc'})]
+    const failing = [e('system:serviceaccount:web:probe', {code: 403, userAgent: 'python-requests/2.31'})]
+    const stolen = [e('system:serviceaccount:ci:token')]
+    const s = summarise([...spread, ...quiet, ...failing, ...stolen])
+    const byName = Object.fromEntries(s.unusualServiceAccounts.map((x) => [x.serviceAccount, x.reasons]))
+    expect(byName['system:serviceaccount:ci:deployer']).toEqual(['12 distinct objects', '5 namespaces'])
+    expect(byName['system:serviceaccount:web:probe']).toEqual(['1 failed request', 'used from kubectl, a browser or curl'])
+    expect(byName['system:serviceaccount:ci:token']).toEqual(['used from kubectl, a browser or curl'])
+    expect(byName['system:serviceaccount:web:app']).toBeUndefined()
+  })
+
+  it('classifies user agents', () => {
+    expect(classifyUserAgent('kubectl/v1.29.4 (linux/amd64) kubernetes/55f1e2a')).toBe('kubectl')
+    expect(classifyUserAgent('kube-controller-manager/v1.30.2 (linux/amd64) kubernetes/3968350/leader-election')).toBe('client-go')
+    expect(classifyUserAgent('elastic-agent/v0.0.0 (linux/amd64) kubernetes/$Format')).toBe('client-go')
+    expect(classifyUserAgent('curl/8.5.0')).toBe('browser/curl')
+    expect(classifyUserAgent('Mozilla/5.0 (X11; Linux x86_64)')).toBe('browser/curl')
+    expect(classifyUserAgent('OpenAPI-Generator/29.0.0/python')).toBe('sdk')
+    expect(classifyUserAgent('Helm/3.14.0')).toBe('sdk')
+    expect(classifyUserAgent('something')).toBe('unknown')
+    expect(classifyUserAgent(undefined)).toBe('unknown')
+  })
+})

@@ -1,0 +1,213 @@
+// `recent --summary`: who touched what, from where and with which client, as pure aggregation.
+// Feed events one at a time (streams of any length), then read the result once.
+import type {AuditEvent} from './event.js'
+
+export interface CountRow {
+  key: string
+  count: number
+  firstSeen: number
+  lastSeen: number
+  /** Responses >= 400 (denied, missing, errors). */
+  failures: number
+  /** Distinct effective users behind this row (groups, IPs, agents, objects). */
+  users: number
+}
+
+export type AgentType = 'kubectl' | 'client-go' | 'browser/curl' | 'sdk' | 'unknown'
+
+export interface AgentTypeRow {
+  type: AgentType
+  count: number
+  /** Users who touched the selected resources with this kind of client, sorted. */
+  users: string[]
+}
+
+export interface ServiceAccountActivity {
+  serviceAccount: string
+  count: number
+  objects: number
+  namespaces: number
+  failures: number
+  /** Why it stands out, in words. */
+  reasons: string[]
+}
+
+export interface Summary {
+  events: number
+  firstSeen?: number
+  lastSeen?: number
+  users: CountRow[]
+  groups: CountRow[]
+  sourceIPs: CountRow[]
+  userAgents: CountRow[]
+  objects: CountRow[]
+  agentTypes: AgentTypeRow[]
+  unusualServiceAccounts: ServiceAccountActivity[]
+}
+
+export interface SummaryThresholds {
+  /** A service account reading more distinct objects than this stands out. Default 10. */
+  objects?: number
+  /** ... or touching more namespaces than this. Default 3. */
+  namespaces?: number
+  /** ... or failing at least this often. Default 1. */
+  failures?: number
+}
+
+interface Acc {
+  count: number
+  firstSeen: number
+  lastSeen: number
+  failures: number
+  users: Set<string>
+}
+
+interface SaAcc {
+  count: number
+  objects: Set<string>
+  namespaces: Set<string>
+  failures: number
+  agents: Set<AgentType>
+}
+
+export interface SummaryBuilder {
+  add(event: AuditEvent): void
+  result(): Summary
+}
+
+export function createSummary(thresholds: SummaryThresholds = {}): SummaryBuilder {
+  const users = new Map<string, Acc>()
+  const groups = new Map<string, Acc>()
+  const ips = new Map<string, Acc>()
+  const agents = new Map<string, Acc>()
+  const objects = new Map<string, Acc>()
+  const agentTypes = new Map<AgentType, {count: number; users: Set<string>}>()
+  const serviceAccounts = new Map<string, SaAcc>()
+  let events = 0
+  let firstSeen: number | undefined
+  let lastSeen: number | undefined
+
+  return {
+    add(e) {
+      events++
+      if (e.time > 0) {
+        firstSeen = firstSeen === undefined ? e.time : Math.min(firstSeen, e.time)
+        lastSeen = lastSeen === undefined ? e.time : Math.max(lastSeen, e.time)
+      }
+      const who = e.user.username
+      const failed = (e.code ?? 0) >= 400
+      bump(users, who, e, who, failed)
+      for (const g of new Set(e.user.groups)) bump(groups, g, e, who, failed)
+      for (const ip of new Set(e.sourceIPs)) bump(ips, ip, e, who, failed)
+      bump(agents, e.userAgent ?? '', e, who, failed)
+      bump(objects, objectKey(e), e, who, failed)
+      const type = classifyUserAgent(e.userAgent)
+      const t = agentTypes.get(type) ?? {count: 0, users: new Set<string>()}
+      t.count++
+      t.users.add(who)
+      agentTypes.set(type, t)
+      if (isServiceAccount(who)) {
+        const sa = serviceAccounts.get(who) ?? {count: 0, objects: new Set(), namespaces: new Set(), failures: 0, agents: new Set()}
+        sa.count++
+        sa.objects.add(objectKey(e))
+        if (e.namespace) sa.namespaces.add(e.namespace)
+        if (failed) sa.failures++
+        sa.agents.add(type)
+        serviceAccounts.set(who, sa)
+      }
+    },
+    result() {
+      const maxObjects = thresholds.objects ?? 10
+      const maxNamespaces = thresholds.namespaces ?? 3
+      const minFailures = thresholds.failures ?? 1
+      const unusual: ServiceAccountActivity[] = []
+      for (const [name, sa] of serviceAccounts) {
+        const reasons: string[] = []
+        if (sa.objects.size > maxObjects) reasons.push(`${sa.objects.size} distinct objects`)
+        if (sa.namespaces.size > maxNamespaces) reasons.push(`${sa.namespaces.size} namespaces`)
+        if (sa.failures >= minFailures) reasons.push(`${sa.failures} failed request${sa.failures === 1 ? '' : 's'}`)
+        // A service account token is meant for in-cluster workloads: kubectl or a browser means
+        // someone carried the token to a workstation.
+        if (sa.agents.has('kubectl') || sa.agents.has('browser/curl')) reasons.push('used from kubectl, a browser or curl')
+        if (reasons.length === 0) continue
+        unusual.push({
+          serviceAccount: name,
+          count: sa.count,
+          objects: sa.objects.size,
+          namespaces: sa.namespaces.size,
+          failures: sa.failures,
+          reasons,
+        })
+      }
+      unusual.sort((a, b) => b.reasons.length - a.reasons.length || b.count - a.count || cmp(a.serviceAccount, b.serviceAccount))
+      const summary: Summary = {
+        events,
+        users: rows(users),
+        groups: rows(groups),
+        sourceIPs: rows(ips),
+        userAgents: rows(agents),
+        objects: rows(objects),
+        agentTypes: [...agentTypes]
+          .map(([type, v]) => ({type, count: v.count, users: [...v.users].sort()}))
+          .sort((a, b) => b.count - a.count || cmp(a.type, b.type)),
+        unusualServiceAccounts: unusual,
+      }
+      if (firstSeen !== undefined) summary.firstSeen = firstSeen
+      if (lastSeen !== undefined) summary.lastSeen = lastSeen
+      return summary
+    },
+  }
+}
+
+/** Convenience for arrays and tests. */
+export function summarise(events: Iterable<AuditEvent>, thresholds?: SummaryThresholds): Summary {
+  const s = createSummary(thresholds)
+  for (const e of events) s.add(e)
+  return s.result()
+}
+
+function bump(map: Map<string, Acc>, key: string, e: AuditEvent, who: string, failed: boolean): void {
+  let acc = map.get(key)
+  if (!acc) {
+    acc = {count: 0, firstSeen: e.time, lastSeen: e.time, failures: 0, users: new Set()}
+    map.set(key, acc)
+  }
+  acc.count++
+  if (e.time > 0 && (acc.firstSeen === 0 || e.time < acc.firstSeen)) acc.firstSeen = e.time
+  if (e.time > acc.lastSeen) acc.lastSeen = e.time
+  if (failed) acc.failures++
+  acc.users.add(who)
+}
+
+function rows(map: Map<string, Acc>): CountRow[] {
+  return [...map]
+    .map(([key, a]) => ({key, count: a.count, firstSeen: a.firstSeen, lastSeen: a.lastSeen, failures: a.failures, users: a.users.size}))
+    .sort((a, b) => b.count - a.count || cmp(a.key, b.key))
+}
+
+export function objectKey(e: AuditEvent): string {
+  const res = e.resource ?? (e.requestURI ?? '?')
+  const sub = e.subresource ? `/${e.subresource}` : ''
+  const where = e.namespace ? `${e.namespace}/` : ''
+  return `${res}${sub} ${where}${e.name ?? '*'}`
+}
+
+export function isServiceAccount(username: string): boolean {
+  return username.startsWith('system:serviceaccount:')
+}
+
+/** What kind of client sent the request, from its User-Agent. */
+export function classifyUserAgent(ua: string | undefined): AgentType {
+  if (!ua) return 'unknown'
+  const u = ua.toLowerCase()
+  if (u.startsWith('kubectl/') || u.startsWith('kubectl.exe/') || u.startsWith('oc/') || u.startsWith('k9s/') || u.startsWith('lens/')) return 'kubectl'
+  if (/^(mozilla|curl|wget|python-requests|go-http-client|httpie|postmanruntime|insomnia)\b/.test(u)) return 'browser/curl'
+  // client-go's default agent: `<binary>/<version> (<os>/<arch>) kubernetes/<commit>[/<component>]`.
+  if (/^[\w.-]+\/v?[\w.+-]+ \([\w-]+\/[\w-]+\) kubernetes\/[\w$]+/.test(ua)) return 'client-go'
+  if (/(openapi-generator|kubernetes-client|python|java|node|fabric8|kubernetesclient|\bsdk\b|terraform|helm|boto)/.test(u)) return 'sdk'
+  return 'unknown'
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
