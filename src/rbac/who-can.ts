@@ -58,6 +58,8 @@ export interface GrantPath {
   role: {kind: string; name: string; namespace?: string; missing?: boolean}
   /** Index of the subject in the binding's `subjects`. */
   subjectIndex?: number
+  /** How many subjects the binding lists: removing one of several means editing, not deleting. */
+  subjectCount?: number
   /** Where this path grants: everywhere (ClusterRoleBinding) or the RoleBinding's namespace. */
   clusterWide: boolean
   namespace?: string
@@ -368,8 +370,8 @@ export function whoCan(snapshot: RbacSnapshot | IndexedSnapshot, query: WhoCanQu
       // Explicit literals (no spreads): one object shape, no temporaries, on the hottest line.
       acc.paths.push(
         isCrb
-          ? {binding: bindingRef, role: roleRef, subjectIndex: si, clusterWide: true, rules: rg.rules}
-          : {binding: bindingRef, role: roleRef, subjectIndex: si, clusterWide: false, namespace: bindingNs, rules: rg.rules},
+          ? {binding: bindingRef, role: roleRef, subjectIndex: si, subjectCount: subjects.length, clusterWide: true, rules: rg.rules}
+          : {binding: bindingRef, role: roleRef, subjectIndex: si, subjectCount: subjects.length, clusterWide: false, namespace: bindingNs, rules: rg.rules},
       )
       if (rg.wildcard) acc.wildcard = true
       for (const p of rg.pairs) grant(acc, p, isCrb, bindingNs)

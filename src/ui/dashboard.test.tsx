@@ -98,6 +98,15 @@ describe('Dashboard navigation', () => {
     expect(cleared).toContain('1/5')
   })
 
+  it('applies a filter whose text and Enter arrive in one chunk (fast typing, paste)', async () => {
+    const a = await open()
+    await a.press('/')
+    const filtered = await a.press('alic\r')
+    expect(filtered).toContain('filter: alic')
+    expect(filtered).toContain('1/1')
+    expect(filtered).not.toContain('\\x0d')
+  })
+
   it('Esc while typing a filter abandons it; backspace edits it', async () => {
     const a = await open()
     await a.press('/')

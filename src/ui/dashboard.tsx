@@ -213,7 +213,14 @@ export function Dashboard(props: DashboardProps) {
       } else if (key.backspace || key.delete) {
         setEditing(editing.slice(0, -1))
       } else if (input && !key.ctrl && !key.meta) {
-        setEditing(editing + input)
+        // Typed fast or pasted, text and Enter arrive in one chunk: the line break applies it.
+        const lineBreak = input.search(/[\r\n]/)
+        if (lineBreak < 0) setEditing(editing + input)
+        else {
+          setFilters((f) => ({...f, [view]: editing + input.slice(0, lineBreak)}))
+          setPositions((p) => ({...p, [view]: START}))
+          setEditing(undefined)
+        }
       }
       return
     }

@@ -16,7 +16,7 @@ export type FindingSort = (typeof FINDING_SORTS)[number]
 
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 
-const CONFIRMATION_ORDER = {confirmed: 0, unverified: 1, offline: 2, denied: 3} as const
+const CONFIRMATION_ORDER = {confirmed: 0, unverified: 1, offline: 2, skipped: 3, partial: 4, denied: 5} as const
 
 export function sortWhoCan(rows: readonly WhoCanRow[], key: WhoCanSort): WhoCanRow[] {
   const out = rows.slice()

@@ -6,7 +6,7 @@ import type {Finding} from '../detect/finding.js'
 
 export type SubjectKind = 'User' | 'Group' | 'ServiceAccount'
 
-export type Confirmation = 'confirmed' | 'denied' | 'unverified' | 'offline'
+export type Confirmation = 'confirmed' | 'denied' | 'partial' | 'unverified' | 'offline' | 'skipped'
 
 /** One way a subject gets its access: binding -> role -> rule. */
 export interface GrantPath {

@@ -12,7 +12,7 @@ import {clean, columns, fit} from './text.js'
 type Colour = string | undefined
 
 const SEVERITY_COLOURS: Record<Severity, string> = {critical: 'magenta', high: 'red', medium: 'yellow', low: 'cyan', info: 'gray'}
-const CONFIRMATION_COLOURS: Record<Confirmation, string> = {confirmed: 'green', denied: 'red', unverified: 'yellow', offline: 'gray'}
+const CONFIRMATION_COLOURS: Record<Confirmation, string> = {confirmed: 'green', denied: 'red', partial: 'red', unverified: 'yellow', offline: 'gray', skipped: 'gray'}
 
 function paint(enabled: boolean, colour: string): Colour {
   return enabled ? colour : undefined

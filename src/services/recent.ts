@@ -1,0 +1,114 @@
+// `recent` end to end: one pass over the audit sources feeds the events shown (or the summary)
+// and, with --findings, the detection engine, which sees every event of the window because
+// detections need exec, RBAC and anonymous traffic too, not only the resources displayed.
+import type {AuditEvent} from '../audit/event.js'
+import type {FilterSpec} from '../audit/filter.js'
+import type {ReadStats} from '../audit/reader.js'
+import type {Finding, Severity} from '../detect/finding.js'
+import type {FindingsOptions} from './findings.js'
+
+export type RecentFormat = 'table' | 'wide' | 'json' | 'yaml' | 'csv'
+
+export interface RecentRunOptions {
+  inputs: string[]
+  strict: boolean
+  filter: FilterSpec
+  summary: boolean
+  format: RecentFormat
+  headers: boolean
+  /** Set to report findings (`--findings`). */
+  findings?: FindingsOptions
+  failOn?: Severity | 'none'
+  /** Extra event sources (cloud), already filtered by their own query. */
+  extraSources?: AsyncIterable<AuditEvent>[]
+  write: (text: string) => Promise<void>
+  /** Each event shown (for `--hec-events`). */
+  onShown?: (event: AuditEvent) => void
+}
+
+export interface RecentRunResult {
+  stats: ReadStats
+  matched: number
+  findings?: Finding[]
+  /** Findings at or above --fail-on. */
+  failing: number
+}
+
+export async function runRecent(options: RecentRunOptions): Promise<RecentRunResult> {
+  const {openRecent} = await import('../audit/recent.js')
+  const {buildFilter, matches} = await import('../audit/filter.js')
+  const {createEventSink, renderSummary} = await import('../audit/render.js')
+  const {createSummary} = await import('../audit/summary.js')
+  const withFindings = options.findings !== undefined
+  // For findings, read every resource in the window; the display filter is applied here.
+  const readFilter: FilterSpec = withFindings ? {since: options.filter.since, from: options.filter.from, to: options.filter.to, resource: 'all'} : options.filter
+  const shown = buildFilter(options.filter)
+  const stream = openRecent({inputs: options.inputs, strict: options.strict, filter: readFilter})
+  const {startFindings} = await import('./findings.js')
+  const findings = withFindings ? await startFindings(options.findings!) : undefined
+
+  const summary = options.summary ? createSummary() : undefined
+  const sink = options.summary ? undefined : createEventSink(withFindings ? tableOnly(options.format) : options.format, {headers: options.headers})
+  // Table output of findings goes above the events, so the events wait; machine formats with
+  // --findings print the findings only, and events are not rendered at all.
+  const eventsVisible = !withFindings || options.format === 'table' || options.format === 'wide'
+  let matched = 0
+  const take = async (event: AuditEvent, readerFiltered: boolean) => {
+    findings?.observe(event)
+    if (withFindings || !readerFiltered) {
+      if (!matches(event, shown)) return
+    }
+    matched++
+    options.onShown?.(event)
+    if (summary) summary.add(event)
+    else if (eventsVisible && sink) {
+      const text = sink.add(event)
+      if (text) await options.write(text)
+    }
+  }
+  for await (const event of stream) await take(event, true)
+  for (const source of options.extraSources ?? []) for await (const event of source) await take(event, false)
+
+  const result: RecentRunResult = {stats: stream.stats, matched, failing: 0}
+  let body = ''
+  if (summary) body = renderSummary(summary.result(), withFindings ? tableOnly(options.format) : options.format, {headers: options.headers})
+  else if (eventsVisible && sink) body = sink.end()
+
+  if (findings) {
+    const done = await findings.finish()
+    result.findings = done.findings
+    if (options.failOn) {
+      const {failingFindings} = await import('../detect/fail-on.js')
+      result.failing = failingFindings(done.findings, options.failOn).length
+    }
+    await options.write(await renderFindings(done.findings, options.format, options.headers))
+    if (options.format === 'table' || options.format === 'wide') await options.write(body === '' ? '' : `\n${body}`)
+  } else {
+    await options.write(body)
+  }
+  return result
+}
+
+function tableOnly(format: RecentFormat): RecentFormat {
+  return format === 'wide' ? 'wide' : 'table'
+}
+
+async function renderFindings(findings: Finding[], format: RecentFormat, headers: boolean): Promise<string> {
+  const {FINDING_COLUMNS, FINDING_WIDE_COLUMNS, findingRow} = await import('../detect/describe.js')
+  const {renderCsv, renderJsonLine, renderYaml} = await import('../output/formats.js')
+  const {escapeJsonForTerminal, yamlSafe} = await import('../audit/render.js')
+  const {renderTable} = await import('../output/table.js')
+  switch (format) {
+    case 'json':
+      return escapeJsonForTerminal(findings.map((f) => renderJsonLine(f)).join(''))
+    case 'yaml':
+      return renderYaml(yamlSafe(findings))
+    case 'csv':
+      return renderCsv([...FINDING_WIDE_COLUMNS], findings.map((f) => findingRow(f, {wide: true})), {headers})
+    default: {
+      if (findings.length === 0) return 'No findings.\n'
+      const wide = format === 'wide'
+      return renderTable([...(wide ? FINDING_WIDE_COLUMNS : FINDING_COLUMNS)], findings.map((f) => findingRow(f, {wide})), {headers})
+    }
+  }
+}
