@@ -13,5 +13,7 @@ declare const KSA_PJSON: Interfaces.PJSON
 export async function main(root: string, argv: string[]): Promise<void> {
   // There is no TypeScript source next to the bundle; never let oclif look for a tsconfig.
   settings.enableAutoTranspile = false
-  await execute({args: argv, loadOptions: {root, pjson: structuredClone(KSA_PJSON)}})
+  // As bin/run.js: with no command on a terminal, the dashboard opens.
+  const args = argv.length === 0 && process.stdout.isTTY ? ['dashboard'] : argv
+  await execute({args, loadOptions: {root, pjson: structuredClone(KSA_PJSON)}})
 }
