@@ -134,6 +134,7 @@ describe('whoCan scopes, paths and warnings', () => {
         binding: {kind: 'RoleBinding', name: 'secret-reader', namespace: 'a'},
         role: {kind: 'ClusterRole', name: 'secret-reader'},
         subjectIndex: 1,
+        subjectCount: 2,
         clusterWide: false,
         namespace: 'a',
         rules: [

@@ -108,7 +108,7 @@ export class TmuxSession {
 
   /** Wait until the command has exited and return its exit status (needs remainOnExit). */
   async waitForExit(options: WaitOptions = {}): Promise<number> {
-    const timeout = options.timeoutMs ?? 15_000
+    const timeout = options.timeoutMs ?? 30_000
     const deadline = Date.now() + timeout
     for (;;) {
       const [dead, status, signal] = (await this.tmux('display-message', '-p', '-t', this.name, '#{pane_dead}|#{pane_dead_status}|#{pane_dead_signal}')).trim().split('|')
