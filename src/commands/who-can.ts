@@ -1,5 +1,6 @@
 import {Args, Command, Flags} from '@oclif/core'
 import {kubeFlags, kubeOptionsFromFlags} from '../kube/flags.js'
+import type {WhoCanReport} from '../services/who-can.js'
 
 // Thin command: parse flags, run the who-can service, choose a renderer. Services load lazily
 // so `--help` costs about a bare node start.
@@ -45,8 +46,10 @@ Exit codes: 0 answered; 2 usage; 3 kubeconfig; 4 cluster unreachable; 5 unauthor
     'check-serviceaccounts': Flags.boolean({summary: 'Also ask the server about every ServiceAccount in scope, to find grants outside RBAC.', default: false}),
     manifests: Flags.string({summary: 'Read RBAC from files or folders (YAML/JSON, lists, kubectl dumps) instead of a cluster.', multiple: true}),
     confirm: Flags.boolean({summary: 'Confirm each answer with a SubjectAccessReview (connected only).', default: true, allowNo: true}),
-    output: Flags.string({char: 'o', summary: 'Output format.', options: ['table', 'wide', 'json', 'yaml'], default: 'table'}),
+    output: Flags.string({char: 'o', summary: 'Output format (default: the dashboard on a terminal, else a table).', options: ['table', 'wide', 'json', 'yaml']}),
+    interactive: Flags.boolean({summary: 'Open the dashboard on a terminal when no -o is given.', default: true, allowNo: true}),
     'no-headers': Flags.boolean({summary: 'Omit table headers.', default: false}),
+    indirect: Flags.boolean({summary: 'Also who reaches secrets indirectly (pod create, exec, token, impersonate, RBAC escalation, ...).', default: false}),
   }
 
   async run(): Promise<void> {
@@ -54,11 +57,19 @@ Exit codes: 0 answered; 2 usage; 3 kubeconfig; 4 cluster unreachable; 5 unauthor
     const {runWhoCan, INCOMPLETE_EXIT_CODE, UsageError} = await import('../services/who-can.js')
     const {QuestionError} = await import('../services/who-can-question.js')
     const {describeError} = await import('../kube/errors.js')
-    const warn = (message: string) => process.stderr.write(`${message}\n`)
+    const {sanitizeForTerminal} = await import('../lib/sanitize.js')
+    // Warnings quote object names from the cluster or manifests: never let them drive the terminal.
+    const warn = (message: string) => process.stderr.write(`${sanitizeForTerminal(message)}\n`)
 
-    let report
+    const {wantsDashboard} = await import('../services/interactive.js')
+    const interactive = wantsDashboard({output: flags.output, interactive: flags.interactive})
+    let report: WhoCanReport | undefined
+    let viewed = false
+    // Nothing may write to the terminal while the dashboard draws on it: warnings wait.
+    const held: string[] = []
+    const onWarning = (message: string) => (interactive ? held.push(`warning: ${message}`) : warn(`warning: ${message}`))
     try {
-      report = await runWhoCan({
+      const run = () => runWhoCan({
         args: [args.verbs, args.resource].filter((a): a is string => a !== undefined),
         verbs: flags.verbs,
         subresource: flags.subresource,
@@ -68,10 +79,26 @@ Exit codes: 0 answered; 2 usage; 3 kubeconfig; 4 cluster unreachable; 5 unauthor
         checkServiceAccounts: flags['check-serviceaccounts'],
         manifests: flags.manifests,
         confirm: flags.confirm,
+        indirect: flags.indirect,
         kube: kubeOptionsFromFlags(flags),
-        onWarning: (message) => warn(`warning: ${message}`),
+        onWarning,
       })
+      if (interactive) {
+        const {showDashboard} = await import('../services/interactive.js')
+        const {toWhoCanResult} = await import('../services/dashboard.js')
+        let shown: WhoCanReport | undefined
+        const quit = await showDashboard(async () => {
+          shown = await run()
+          return {whoCan: toWhoCanResult(shown), events: [], findings: [], context: contextOf(shown)}
+        })
+        if (quit && shown) {
+          report = shown
+          viewed = true
+        }
+      }
+      report ??= await run()
     } catch (error) {
+      for (const line of held) warn(line)
       if (error instanceof QuestionError || error instanceof UsageError) this.error(error.message, {exit: 2})
       const {message, exitCode} = describeError(error)
       this.error(message, {exit: exitCode})
@@ -79,6 +106,13 @@ Exit codes: 0 answered; 2 usage; 3 kubeconfig; 4 cluster unreachable; 5 unauthor
 
     const {renderWhoCanTable, whoCanDiagnostics} = await import('../output/who-can.js')
     const {renderJson, renderYaml} = await import('../output/formats.js')
+    for (const line of held) warn(line)
+    if (viewed) {
+      // The dashboard showed the answer; what it could not say stays on stderr after it closes.
+      for (const line of whoCanDiagnostics(report)) warn(line)
+      if (report.incomplete) this.exit(INCOMPLETE_EXIT_CODE)
+      return
+    }
     let text: string
     if (flags.output === 'json') text = renderJson(report)
     else if (flags.output === 'yaml') text = renderYaml(report)
@@ -87,4 +121,8 @@ Exit codes: 0 answered; 2 usage; 3 kubeconfig; 4 cluster unreachable; 5 unauthor
     for (const line of whoCanDiagnostics(report)) warn(line)
     if (report.incomplete) this.exit(INCOMPLETE_EXIT_CODE)
   }
+}
+
+function contextOf(report: WhoCanReport): string {
+  return report.source.kind === 'manifests' ? `manifests: ${report.source.paths.join(', ')}` : (report.source.context ?? report.source.server)
 }

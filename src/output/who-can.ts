@@ -35,6 +35,14 @@ export function renderWhoCanTable(report: WhoCanReport, options: {wide: boolean;
       {headers: options.headers},
     )
   }
+  if (report.indirect) {
+    out += '\nIndirect paths to secrets (not direct grants: each path spelled out):\n'
+    out += renderTable(
+      ['kind', 'subject', 'path', 'how'],
+      report.indirect.map((g) => [g.kind, subjectName(g), g.label, g.explanation.join('; ')]),
+      {headers: options.headers},
+    )
+  }
   return out
 }
 

@@ -9,6 +9,7 @@ import {builtinResourceTable, type ResourceTable} from '../rbac/resources.js'
 import {subjectIdentity, targetLabel, whoCan, type GrantedAccess, type SubjectGrant, type WhoCanAnswer, type WhoCanTarget} from '../rbac/who-can.js'
 import type {RbacSnapshot, RequestAttributes, ServiceAccountRef} from '../rbac/types.js'
 import {parseQuestion, type Question} from './who-can-question.js'
+import type {IndirectGrant} from '../rbac/indirect.js'
 
 export interface WhoCanOptions {
   args: string[]
@@ -28,6 +29,8 @@ export interface WhoCanOptions {
   onProgress?: (message: string) => void
   /** SubjectAccessReviews in flight at once. */
   concurrency?: number
+  /** `--indirect`: also the subjects that reach secrets through other paths (src/rbac/indirect.ts). */
+  indirect?: boolean
 }
 
 /**
@@ -68,6 +71,8 @@ export interface WhoCanReport extends Omit<WhoCanAnswer, 'subjects'> {
   /** Set when some RBAC objects could not be read: the answer may be missing subjects. */
   incomplete?: {missing: MissingRead[]}
   stats: {requests: number; fetchMs: number; analysisMs: number; confirmMs: number; roles: number; bindings: number}
+  /** `--indirect` only: kept apart from the direct grants in `subjects`. */
+  indirect?: IndirectGrant[]
 }
 
 /** Exit code of an answer computed without every RBAC object (distinct from connection errors). */
@@ -101,7 +106,13 @@ async function runOffline(options: WhoCanOptions): Promise<WhoCanReport> {
     serverOnly: [],
     confirmation: {enabled: false, requests: 0},
     stats: {requests: 0, fetchMs, analysisMs, confirmMs: 0, ...sizeOf(loaded.snapshot)},
+    ...(options.indirect ? {indirect: await indirectFor(loaded.snapshot, options.allNamespaces, namespace)} : {}),
   }
+}
+
+async function indirectFor(snapshot: RbacSnapshot, allNamespaces: boolean, namespace: string | undefined): Promise<IndirectGrant[]> {
+  const {indirectWhoCan} = await import('../rbac/indirect.js')
+  return indirectWhoCan(snapshot, {allNamespaces, ...(namespace ? {namespace} : {})})
 }
 
 async function runConnected(options: WhoCanOptions): Promise<WhoCanReport> {
@@ -150,6 +161,7 @@ async function runConnected(options: WhoCanOptions): Promise<WhoCanReport> {
     stats: {requests: client.requestCount, fetchMs, analysisMs, confirmMs, ...sizeOf(fetched.snapshot)},
   }
   if (fetched.missing.length > 0) report.incomplete = {missing: fetched.missing}
+  if (options.indirect) report.indirect = await indirectFor(fetched.snapshot, options.allNamespaces, namespace)
   client.close()
   return report
 }

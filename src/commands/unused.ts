@@ -1,0 +1,101 @@
+import {Command, Flags} from '@oclif/core'
+import {kubeFlags, kubeOptionsFromFlags} from '../kube/flags.js'
+
+// Thin command: parse flags, run the unused service, choose a renderer, write suggestion files.
+// Services load lazily so `--help` stays fast.
+export class Unused extends Command {
+  static override summary = 'Who can read secrets and configmaps but never did: RBAC joined with audit logs, with least-privilege fixes.'
+
+  static override description = `For every subject RBAC lets read secrets or configmaps (with --indirect, also through pods, exec, \
+tokens, impersonation, RBAC self-grants, nodes/proxy, admission webhooks, CSR approval and the Node authorizer), shows \
+what the audit log says it did over the window: last access, count and objects. Each subject is classified can-and-did or \
+can-never-did; identities that read without any RBAC path (Node authorizer, another authorizer, a since-removed binding) and \
+identities that were denied are listed apart.
+
+For grants nobody used, and broad grants used for a few named objects only, the narrowest RBAC change is suggested: \
+delete the binding, remove the subject from it, or replace it with a Role + RoleBinding per namespace actually used, \
+with resourceNames for the objects actually read. --write-suggestions DIR writes them as YAML files for review.
+
+Without -n, the whole cluster is analysed (RoleBindings of every namespace).`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> --manifests samples/rbac -f samples/audit/sample-audit.log',
+    '<%= config.bin %> <%= command.id %> -f /var/log/kubernetes/audit/ --since 30d --indirect',
+    '<%= config.bin %> <%= command.id %> -f audit.log -n payments -o json',
+    '<%= config.bin %> <%= command.id %> -f audit.log --write-suggestions ./rbac-fixes',
+  ]
+
+  static override flags = {
+    ...kubeFlags,
+    file: Flags.string({char: 'f', summary: 'Audit log file, folder, glob or - for stdin (repeatable).', multiple: true, required: true}),
+    since: Flags.string({summary: 'Window: only events newer than this duration (30d, 24h). Default: the whole log.'}),
+    now: Flags.string({summary: 'End of the window (RFC 3339), for reproducible reports. Default: now.', hidden: true}),
+    'all-namespaces': Flags.boolean({char: 'A', summary: 'Every namespace (the default when -n is not given).', default: false}),
+    indirect: Flags.boolean({summary: 'Also the indirect paths to secrets (pod create, exec, token, impersonate, ...).', default: false}),
+    manifests: Flags.string({summary: 'Read RBAC from files or folders (YAML/JSON) instead of a cluster.', multiple: true}),
+    output: Flags.string({char: 'o', summary: 'Output format.', options: ['table', 'json', 'yaml'], default: 'table'}),
+    'no-headers': Flags.boolean({summary: 'Omit table headers.', default: false}),
+    'write-suggestions': Flags.string({summary: 'Write each suggested RBAC change as a YAML file in this folder.'}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Unused)
+    const {runUnused, UnusedUsageError, suggestionFileText} = await import('../services/unused.js')
+    const {describeError} = await import('../kube/errors.js')
+    const {ManifestLoadError} = await import('../kube/load-manifests.js')
+    const {sanitizeForTerminal} = await import('../lib/sanitize.js')
+    // Warnings quote names from the cluster, manifests and logs: never let them drive the terminal.
+    const warn = (message: string) => process.stderr.write(`${message.split('\n').map(sanitizeForTerminal).join('\n')}\n`)
+
+    let now: number | undefined
+    if (flags.now !== undefined) {
+      now = Date.parse(flags.now)
+      if (Number.isNaN(now)) this.error(`invalid --now "${flags.now}": use an RFC 3339 time such as 2026-11-27T00:00:00Z`, {exit: 2})
+    }
+    let report
+    try {
+      report = await runUnused({
+        manifests: flags.manifests,
+        kube: kubeOptionsFromFlags(flags),
+        files: flags.file,
+        since: flags.since,
+        now,
+        namespace: flags.namespace,
+        allNamespaces: flags['all-namespaces'],
+        indirect: flags.indirect,
+        onWarning: (message) => warn(`warning: ${message}`),
+      })
+    } catch (error) {
+      if (error instanceof UnusedUsageError || error instanceof ManifestLoadError) this.error(error.message, {exit: 2})
+      const {message, exitCode} = describeError(error)
+      this.error(message, {exit: exitCode})
+    }
+
+    const {renderUnusedTable, unusedDiagnostics} = await import('../output/unused.js')
+    const {renderJson, renderYaml} = await import('../output/formats.js')
+    let text: string
+    if (flags.output === 'json') text = renderJson(report)
+    else if (flags.output === 'yaml') text = renderYaml(report)
+    else text = renderUnusedTable(report, {headers: !flags['no-headers']})
+    process.stdout.write(text)
+    for (const line of unusedDiagnostics(report)) warn(line)
+
+    const dir = flags['write-suggestions']
+    if (dir) {
+      const {mkdir, writeFile} = await import('node:fs/promises')
+      const {join} = await import('node:path')
+      try {
+        await mkdir(dir, {recursive: true})
+        for (const s of report.suggestions) await writeFile(join(dir, s.file), await suggestionFileText(s))
+      } catch (error) {
+        this.error(`cannot write suggestions to ${dir}: ${(error as Error).message}`, {exit: 1})
+      }
+      warn(`wrote ${report.suggestions.length} suggestion file${report.suggestions.length === 1 ? '' : 's'} to ${dir}`)
+    }
+    // Like who-can: an answer computed without every RBAC object is not a clean success.
+    if (report.incomplete) {
+      const {INCOMPLETE_EXIT_CODE} = await import('../services/who-can.js')
+      this.exit(INCOMPLETE_EXIT_CODE)
+    }
+  }
+}
