@@ -1,7 +1,7 @@
 // Rows and documents for `recent` output. Every attacker-controlled string reaches a terminal only
 // through renderTable (sanitised there) or the JSON/YAML/CSV encoders (escaped there); events
 // carry no body values by construction (normalise.ts), so nothing here can print one.
-import {renderCsv, renderJsonLine, renderYaml, type OutputFormat} from '../output/formats.js'
+import {escapeJsonForTerminal, renderCsv, renderJsonLine, renderYaml, yamlSafe, type OutputFormat} from '../output/formats.js'
 import {renderTable} from '../output/table.js'
 import {sanitizeForTerminal} from '../lib/sanitize.js'
 import type {AuditEvent} from './event.js'
@@ -149,28 +149,5 @@ export function renderSummary(summary: Summary, format: OutputFormat, options: {
   return out
 }
 
-// JSON.stringify escapes C0 controls but leaves C1 controls (U+0080-U+009F, which include CSI),
-// DEL and the bidi overrides as raw characters. Re-escaping them keeps the JSON equivalent.
-// eslint-disable-next-line no-control-regex
-const JSON_UNSAFE = /[\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
-
-export function escapeJsonForTerminal(json: string): string {
-  return json.replace(JSON_UNSAFE, (ch) => `\\u${(ch.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`)
-}
-
-/**
- * The YAML encoder escapes C0 controls itself but prints C1 controls and bidi overrides raw, and
- * inside a plain scalar an escape would not be decoded: such strings get the visible escapes of
- * the table output instead.
- */
-export function yamlSafe<T>(value: T): T {
-  if (typeof value === 'string') {
-    JSON_UNSAFE.lastIndex = 0
-    return (JSON_UNSAFE.test(value) ? sanitizeForTerminal(value) : value) as T
-  }
-  if (Array.isArray(value)) return value.map((v) => yamlSafe(v)) as T
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [yamlSafe(k), yamlSafe(v)])) as T
-  }
-  return value
-}
+// The terminal-safe JSON and YAML helpers live with the renderers; re-exported for callers here.
+export {escapeJsonForTerminal, yamlSafe} from '../output/formats.js'

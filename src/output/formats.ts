@@ -1,28 +1,51 @@
 import {stringify as yamlStringify} from 'yaml'
+import {sanitizeForTerminal} from '../lib/sanitize.js'
 
 /** Machine formats shared by every command; `table` and `wide` are rendered by each command. */
 export type OutputFormat = 'table' | 'wide' | 'json' | 'yaml' | 'csv'
 
+// JSON.stringify escapes C0 controls but leaves C1 controls (U+0080-U+009F, which include CSI),
+// DEL and the bidi overrides as raw characters. Re-escaping them keeps the JSON equivalent.
+// eslint-disable-next-line no-control-regex
+const JSON_UNSAFE = /[\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
+
+/** Escape what JSON.stringify leaves raw and a terminal would interpret; the JSON means the same. */
+export function escapeJsonForTerminal(json: string): string {
+  return json.replace(JSON_UNSAFE, (ch) => `\\u${(ch.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`)
+}
+
 /**
- * JSON output keeps the data exact (machines read it), but strings still pass through the escape
- * rules of JSON, which already turn every control character into `\uXXXX`: a raw ESC can never
- * reach a terminal through `JSON.stringify`.
+ * JSON output keeps the data exact (machines read it), with every character a terminal would
+ * interpret escaped as `\uXXXX`: a raw ESC or CSI never reaches a terminal through it.
  */
 export function renderJson(value: unknown): string {
-  return JSON.stringify(value, null, 2) + '\n'
+  return escapeJsonForTerminal(JSON.stringify(value, null, 2)) + '\n'
 }
 
 /** One compact JSON document per line, for streams (`jq`, log shippers). */
 export function renderJsonLine(value: unknown): string {
-  return JSON.stringify(value) + '\n'
+  return escapeJsonForTerminal(JSON.stringify(value)) + '\n'
 }
 
 /**
- * YAML double-quotes any string holding a control character and escapes it, so, like JSON,
- * it is terminal-safe by construction.
+ * The YAML encoder escapes C0 controls itself but prints C1 controls and bidi overrides raw, and
+ * inside a plain scalar an escape would not be decoded: such strings get the visible escapes of
+ * the table output instead.
  */
+export function yamlSafe<T>(value: T): T {
+  if (typeof value === 'string') {
+    JSON_UNSAFE.lastIndex = 0
+    return (JSON_UNSAFE.test(value) ? sanitizeForTerminal(value) : value) as T
+  }
+  if (Array.isArray(value)) return value.map((v) => yamlSafe(v)) as T
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [yamlSafe(k), yamlSafe(v)])) as T
+  }
+  return value
+}
+
 export function renderYaml(value: unknown): string {
-  return yamlStringify(value, {lineWidth: 0, aliasDuplicateObjects: false})
+  return yamlStringify(yamlSafe(value), {lineWidth: 0, aliasDuplicateObjects: false})
 }
 
 /**
@@ -38,8 +61,9 @@ export function renderCsv(columns: string[], rows: string[][], options: {headers
 }
 
 export function csvCell(value: string): string {
+  // Newlines stay (quoted, as RFC 4180 allows); every other control and bidi override is escaped.
   // eslint-disable-next-line no-control-regex
-  let cell = value.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`)
+  let cell = value.replace(/[^\n\r]+/g, (run) => sanitizeForTerminal(run))
   if (/^[=+\-@\t\r]/.test(cell)) cell = `'${cell}`
   return /[",\n\r]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell
 }

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {csvCell, renderCsv, renderJson, renderYaml} from './formats.js'
+import {csvCell, renderCsv, renderJson, renderJsonLine, renderYaml} from './formats.js'
 import {renderTable} from './table.js'
 
 describe('renderTable', () => {
@@ -23,9 +23,18 @@ describe('renderTable', () => {
 })
 
 describe('machine formats', () => {
-  it('JSON and YAML escape control characters', () => {
+  it('JSON and YAML escape control characters, C1 CSI and bidi overrides', () => {
     expect(renderJson({u: 'a\u001bb'})).toContain('\\u001b')
     expect(renderYaml({u: 'a\u001bb'})).toContain('\\e')
+    const hostile = {u: 'x\u009b31m\u202egnp', [`k\u009b`]: 1}
+    for (const out of [renderJson(hostile), renderJsonLine(hostile), renderYaml(hostile)]) {
+      expect(out).not.toMatch(/[\u009b\u202e]/)
+    }
+    expect(JSON.parse(renderJsonLine(hostile))).toEqual(hostile)
+  })
+
+  it('CSV escapes C1 controls and bidi overrides', () => {
+    expect(csvCell('a\u009bb\u202ec')).toBe('a\\x9bb\\u202ec')
   })
 
   it('CSV quotes, escapes and defuses spreadsheet formulas', () => {
