@@ -1,14 +1,18 @@
+import {parseDuration as parseFilterDuration} from '../audit/filter.js'
 import type {RuleDefinition, RuleSettingValue} from './rule.js'
 import type {DetectSettings} from './settings-types.js'
 
-const UNITS: Record<string, number> = {ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000}
-
-/** `30m`, `90s`, `1h`, `7d`, `500ms` → milliseconds; undefined when malformed or not positive. */
+/**
+ * `30m`, `90s`, `1h30m`, `7d`, `500ms` -> milliseconds, with the same grammar as `--since`;
+ * undefined when malformed or not positive (settings validation reports it).
+ */
 export function parseDuration(text: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text.trim())
-  if (!m) return undefined
-  const ms = Number(m[1]) * (UNITS[m[2] ?? ''] ?? 0)
-  return ms > 0 && Number.isFinite(ms) ? ms : undefined
+  try {
+    const ms = parseFilterDuration(text)
+    return ms > 0 && Number.isFinite(ms) ? ms : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /** A rule's setting from the (validated) settings, falling back to the rule's own default. */

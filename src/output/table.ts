@@ -1,3 +1,4 @@
+import {displayWidth} from '../lib/display-width.js'
 import {sanitizeForTerminal} from '../lib/sanitize.js'
 
 export interface TableOptions {
@@ -32,28 +33,4 @@ export function renderTable(columns: string[], rows: string[][], options: TableO
 
 function cleanCell(value: string): string {
   return sanitizeForTerminal(value)
-}
-
-// East Asian wide characters take two columns; everything we emit after sanitising is printable.
-function displayWidth(text: string): number {
-  let width = 0
-  for (const ch of text) {
-    const code = ch.codePointAt(0) ?? 0
-    width += code >= 0x1100 && isWide(code) ? 2 : 1
-  }
-  return width
-}
-
-function isWide(code: number): boolean {
-  return (
-    (code >= 0x1100 && code <= 0x115f) ||
-    (code >= 0x2e80 && code <= 0xa4cf) ||
-    (code >= 0xac00 && code <= 0xd7a3) ||
-    (code >= 0xf900 && code <= 0xfaff) ||
-    (code >= 0xfe30 && code <= 0xfe4f) ||
-    (code >= 0xff00 && code <= 0xff60) ||
-    (code >= 0xffe0 && code <= 0xffe6) ||
-    (code >= 0x1f300 && code <= 0x1faff) ||
-    (code >= 0x20000 && code <= 0x3fffd)
-  )
 }

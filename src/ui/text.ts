@@ -1,5 +1,6 @@
 // Fixed-width text for the dashboard. Rows are pre-formatted into exact-width strings so a frame
 // never wraps: a wrapped row would push the layout past the terminal's height and scroll it.
+import {charDisplayWidth, displayWidth} from '../lib/display-width.js'
 import {sanitizeForTerminal} from '../lib/sanitize.js'
 
 /** Sanitise any attacker-controlled value before it is measured or shown. */
@@ -8,27 +9,7 @@ export function clean(value: string | number | undefined | null): string {
   return sanitizeForTerminal(String(value))
 }
 
-// East Asian wide characters and emoji take two columns.
-function charWidth(code: number): number {
-  if (code < 0x1100) return 1
-  const wide =
-    (code <= 0x115f) ||
-    (code >= 0x2e80 && code <= 0xa4cf) ||
-    (code >= 0xac00 && code <= 0xd7a3) ||
-    (code >= 0xf900 && code <= 0xfaff) ||
-    (code >= 0xfe30 && code <= 0xfe4f) ||
-    (code >= 0xff00 && code <= 0xff60) ||
-    (code >= 0xffe0 && code <= 0xffe6) ||
-    (code >= 0x1f300 && code <= 0x1faff) ||
-    (code >= 0x20000 && code <= 0x3fffd)
-  return wide ? 2 : 1
-}
-
-export function displayWidth(text: string): number {
-  let width = 0
-  for (const ch of text) width += charWidth(ch.codePointAt(0) ?? 0)
-  return width
-}
+export {displayWidth}
 
 /** Cut to `width` columns (with an ellipsis when cut) and pad with spaces to exactly `width`. */
 export function fit(text: string, width: number): string {
@@ -38,7 +19,7 @@ export function fit(text: string, width: number): string {
   const total = displayWidth(text)
   const limit = total > width ? width - 1 : width
   for (const ch of text) {
-    const w = charWidth(ch.codePointAt(0) ?? 0)
+    const w = charDisplayWidth(ch)
     if (used + w > limit) break
     out += ch
     used += w
@@ -62,7 +43,7 @@ export function wrapLines(lines: string[], width: number): string[] {
     let current = ''
     let used = 0
     for (const ch of line) {
-      const cw = charWidth(ch.codePointAt(0) ?? 0)
+      const cw = charDisplayWidth(ch)
       if (used + cw > w) {
         out.push(current)
         // Continuation lines are indented so a wrapped value reads as one.
