@@ -1,7 +1,7 @@
 import {Command, Flags, Args} from '@oclif/core'
 import {describe, expect, it} from 'vitest'
 import {COMMANDS} from '../../src/commands.js'
-import {complete, describeCommand, formatCompletion, kubectlLookup, type CompletionLookup} from '../../src/commands/complete.js'
+import {complete, describeCommand, formatCompletion, kubectlLookup, type CompletionLookup} from '../../src/services/complete.js'
 
 class WhoCan extends Command {
   static override summary = 'Who can access a secret.'
