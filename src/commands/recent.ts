@@ -1,4 +1,8 @@
 import {Command, Flags} from '@oclif/core'
+import {kubeFlags, parseRequestTimeout} from '../kube/flags.js'
+
+const CLOUD = 'CLOUD / SIEM'
+const KUBE = 'KUBERNETES (--from-cluster; --user and -n stay recent\'s filters)'
 
 // Thin command: parse flags, open the recent service, choose a renderer. Services load lazily so
 // `--help` stays fast.
@@ -19,7 +23,18 @@ shows: lateral movement, stolen service-account tokens, anonymous scanning, secr
 shows the findings above the events; -o json (one finding per line), yaml and csv print the findings. "Unusual" rules compare \
 with a baseline learned from the first part of the window (--baseline 7d) or kept in a file between runs (--state).
 
-Exit codes: 0 done; 1 nothing readable, or bad input with --strict; 2 usage; 9 a finding at or above --fail-on.`
+Cloud sources (--eks, --gke, --aks, --splunk, --from-cluster) fetch the window from where the logs live, with the \
+filters pushed down, and combine with -f: at least one source is needed. Without --since/--from/--to they read the last \
+24 hours. They use the aws, gcloud and az CLIs as you are signed in (see docs/sources.md for permissions); --from-cluster \
+reads the API server's audit log on the control-plane nodes through nodes/proxy with your kubeconfig. Ctrl-C stops a fetch \
+and prints what was fetched. With cloud sources, the interactive dashboard is not opened: output is printed as a table.
+
+--hec-url sends the findings (it implies --findings) and, with --hec-events, the shown events to a Splunk HTTP Event \
+Collector, with CIM field names; the token is read from an environment variable only. -o cim prints the same CIM JSON lines.
+
+Exit codes: 0 done; 1 nothing readable, or bad input with --strict; 2 usage; 3 cloud CLI missing or misconfigured; 5 not \
+signed in; 6 access denied; 7 cloud source failed, not found or throttled; 9 a finding at or above --fail-on; 130 \
+interrupted (what was fetched is printed).`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> -f /var/log/kubernetes/audit.log',
@@ -28,10 +43,14 @@ Exit codes: 0 done; 1 nothing readable, or bad input with --strict; 2 usage; 9 a
     '<%= config.bin %> <%= command.id %> -f "logs/*.gz" --summary',
     '<%= config.bin %> <%= command.id %> -f audit/ --findings --baseline 7d --fail-on high',
     '<%= config.bin %> <%= command.id %> -f audit/ --findings --state ~/.cache/sensitive-access.state -o json',
+    '<%= config.bin %> <%= command.id %> --eks prod --region eu-west-1 --since 6h',
+    '<%= config.bin %> <%= command.id %> --gke prod --project acme-prod --findings --hec-url https://splunk.example.com:8088',
+    '<%= config.bin %> <%= command.id %> --aks prod --workspace 00000000-0000-0000-0000-000000000000 -o cim',
+    '<%= config.bin %> <%= command.id %> --from-cluster --context kind-dev --since 1h',
   ]
 
   static override flags = {
-    file: Flags.string({char: 'f', summary: 'Audit log file, folder, glob or - for stdin (repeatable).', multiple: true, required: true}),
+    file: Flags.string({char: 'f', summary: 'Audit log file, folder, glob or - for stdin (repeatable).', multiple: true}),
     since: Flags.string({summary: 'Only events newer than this duration (30m, 24h, 7d).'}),
     from: Flags.string({summary: 'Only events at or after this RFC 3339 time or duration ago.'}),
     to: Flags.string({summary: 'Only events at or before this RFC 3339 time or duration ago.'}),
@@ -41,7 +60,7 @@ Exit codes: 0 done; 1 nothing readable, or bad input with --strict; 2 usage; 9 a
     group: Flags.string({summary: 'Group glob (repeatable).', multiple: true}),
     verb: Flags.string({summary: 'Verbs, comma-separated (get,list,watch).', multiple: true}),
     name: Flags.string({summary: 'Object name glob.'}),
-    output: Flags.string({char: 'o', summary: 'Output format (default: the dashboard on a terminal, else a table).', options: ['table', 'wide', 'json', 'yaml', 'csv']}),
+    output: Flags.string({char: 'o', summary: 'Output format (default: the dashboard on a terminal, else a table); cim: JSON lines with Splunk CIM fields.', options: ['table', 'wide', 'json', 'yaml', 'csv', 'cim']}),
     'no-headers': Flags.boolean({summary: 'Omit table and CSV headers.', default: false}),
     summary: Flags.boolean({summary: 'Counts per user, group, source IP, user agent and object instead of events.', default: false}),
     strict: Flags.boolean({summary: 'Parse every line and exit 1 when any input was skipped as bad.', default: false}),
@@ -52,6 +71,36 @@ Exit codes: 0 done; 1 nothing readable, or bad input with --strict; 2 usage; 9 a
     baseline: Flags.string({summary: 'Learn "usual" from the first part of the window (e.g. 7d); later events are checked.', helpGroup: 'FINDINGS'}),
     'fail-on': Flags.string({summary: 'Exit 9 when a finding at or above this severity exists.', options: ['info', 'low', 'medium', 'high', 'critical', 'none'], helpGroup: 'FINDINGS'}),
     interactive: Flags.boolean({summary: 'Open the dashboard on a terminal when no -o is given.', default: true, allowNo: true}),
+    eks: Flags.string({summary: 'Read the audit log of this EKS cluster from CloudWatch Logs (aws CLI).', helpGroup: CLOUD}),
+    region: Flags.string({summary: 'AWS region of the EKS cluster.', helpGroup: CLOUD}),
+    profile: Flags.string({summary: 'AWS CLI profile.', helpGroup: CLOUD}),
+    insights: Flags.boolean({summary: 'EKS: query with CloudWatch Logs Insights instead of FilterLogEvents.', default: false, helpGroup: CLOUD}),
+    gke: Flags.string({summary: 'Read the audit log of this GKE cluster from Cloud Logging (gcloud CLI); needs --project.', helpGroup: CLOUD}),
+    project: Flags.string({summary: 'Google Cloud project of the GKE cluster.', helpGroup: CLOUD}),
+    location: Flags.string({summary: 'GKE cluster location (region or zone).', helpGroup: CLOUD}),
+    aks: Flags.string({summary: 'Read the audit log of this AKS cluster from Log Analytics (az CLI); needs --workspace.', helpGroup: CLOUD}),
+    workspace: Flags.string({summary: 'Log Analytics workspace id (GUID) the AKS diagnostic settings send to.', helpGroup: CLOUD}),
+    subscription: Flags.string({summary: 'Azure subscription.', helpGroup: CLOUD}),
+    splunk: Flags.string({summary: 'Read audit events from Splunk (management URL, e.g. https://splunk:8089).', helpGroup: CLOUD}),
+    'splunk-index': Flags.string({summary: 'Splunk index holding the audit events.', helpGroup: CLOUD}),
+    'splunk-token-env': Flags.string({summary: 'Environment variable holding the Splunk token (never the token itself).', default: 'SPLUNK_TOKEN', helpGroup: CLOUD}),
+    'from-cluster': Flags.boolean({summary: 'Read the API server audit log on the control-plane nodes through nodes/proxy (kubeconfig).', default: false, helpGroup: CLOUD}),
+    'audit-path': Flags.string({summary: 'Audit log path on the nodes (under /var/log); default /var/log/kubernetes/audit/audit.log.', helpGroup: CLOUD}),
+    node: Flags.string({summary: 'Control-plane node to read (repeatable); default: nodes labelled node-role.kubernetes.io/control-plane.', multiple: true, helpGroup: CLOUD}),
+    progress: Flags.boolean({summary: 'Show fetch progress on stderr even when it is not a terminal.', default: false, helpGroup: CLOUD}),
+    'hec-url': Flags.string({summary: 'Send the findings (implies --findings) to this Splunk HTTP Event Collector after the run.', helpGroup: CLOUD}),
+    'hec-token-env': Flags.string({summary: 'Environment variable holding the HEC token (never the token itself).', default: 'SPLUNK_HEC_TOKEN', helpGroup: CLOUD}),
+    'hec-events': Flags.boolean({summary: 'Also send the shown events to the HEC.', default: false, helpGroup: CLOUD}),
+    'hec-index': Flags.string({summary: 'Splunk index for what is sent to the HEC.', helpGroup: CLOUD}),
+    kubeconfig: Flags.string({description: kubeFlags.kubeconfig.description, helpGroup: KUBE}),
+    context: Flags.string({description: kubeFlags.context.description, helpGroup: KUBE}),
+    cluster: Flags.string({description: kubeFlags.cluster.description, helpGroup: KUBE}),
+    as: Flags.string({description: kubeFlags.as.description, helpGroup: KUBE}),
+    'as-group': Flags.string({description: kubeFlags['as-group'].description, multiple: true, helpGroup: KUBE}),
+    'request-timeout': Flags.custom<number>({description: kubeFlags['request-timeout'].description, helpGroup: KUBE, parse: async (input: string) => parseRequestTimeout(input)})(),
+    'insecure-skip-tls-verify': Flags.boolean({description: kubeFlags['insecure-skip-tls-verify'].description, helpGroup: KUBE}),
+    server: Flags.string({char: 's', description: kubeFlags.server.description, helpGroup: KUBE}),
+    token: Flags.string({description: kubeFlags.token.description, helpGroup: KUBE}),
   }
 
   async run(): Promise<void> {
@@ -60,6 +109,8 @@ Exit codes: 0 done; 1 nothing readable, or bad input with --strict; 2 usage; 9 a
     const {FilterError} = await import('../audit/filter.js')
     const {runRecent} = await import('../services/recent.js')
     const {FindingsOptionsError, parseFailOn} = await import('../services/findings.js')
+    const {CloudUsageError, cloudSpecsFromFlags} = await import('../services/cloud.js')
+    const files = flags.file ?? []
     const format = (flags.output ?? 'table') as RecentFormat
     const filter = {
       since: flags.since,
@@ -72,14 +123,28 @@ Exit codes: 0 done; 1 nothing readable, or bad input with --strict; 2 usage; 9 a
       verb: flags.verb,
       name: flags.name,
     }
-    const findingsOptions = flags.findings || flags['fail-on'] ? {config: flags.config, state: flags.state, baseline: flags.baseline} : undefined
+    let specs
+    try {
+      specs = cloudSpecsFromFlags(flags)
+    } catch (error) {
+      if (error instanceof CloudUsageError) this.error(error.message, {exit: 2})
+      throw error
+    }
+    if (files.length === 0 && specs.length === 0) {
+      this.error('no audit source: give -f FILE (or - for stdin), or a cloud source: --eks, --gke, --aks, --splunk or --from-cluster', {exit: 2})
+    }
+    if (flags['hec-events'] && !flags['hec-url']) this.error('--hec-events needs --hec-url', {exit: 2})
+    // Sending to a HEC is about findings: --hec-url implies --findings.
+    const withFindings = flags.findings || Boolean(flags['fail-on']) || Boolean(flags['hec-url'])
+    const findingsOptions = withFindings ? {config: flags.config, state: flags.state, baseline: flags.baseline} : undefined
 
     const {wantsDashboard} = await import('../services/interactive.js')
-    if (wantsDashboard({output: flags.output, interactive: flags.interactive}) && !flags.summary && !flags.file.includes('-')) {
+    // Cloud sources print plain output: the dashboard loader reads files only.
+    if (specs.length === 0 && !flags['hec-url'] && wantsDashboard({output: flags.output, interactive: flags.interactive}) && !flags.summary && !files.includes('-')) {
       const {showDashboard} = await import('../services/interactive.js')
       const {loadDashboardData} = await import('../services/dashboard.js')
       try {
-        const shown = await showDashboard((progress) => loadDashboardData({audit: {inputs: flags.file, filter}, findings: findingsOptions ?? {}}, progress))
+        const shown = await showDashboard((progress) => loadDashboardData({audit: {inputs: files, filter}, findings: findingsOptions ?? {}}, progress))
         if (shown) return
       } catch (error) {
         if (error instanceof FilterError || error instanceof FindingsOptionsError) this.error(error.message, {exit: 2})
@@ -92,11 +157,14 @@ Exit codes: 0 done; 1 nothing readable, or bad input with --strict; 2 usage; 9 a
       if (error.code === 'EPIPE') process.exit(0)
       throw error
     })
+
+    const cloud = specs.length > 0 ? await this.openCloud(specs, filter, withFindings, flags) : undefined
+    const shownEvents: import('../audit/event.js').AuditEvent[] | undefined = flags['hec-events'] ? [] : undefined
     const out = new BufferedStdout()
     let result
     try {
       result = await runRecent({
-        inputs: flags.file,
+        inputs: files,
         strict: flags.strict,
         filter,
         summary: flags.summary,
@@ -104,30 +172,140 @@ Exit codes: 0 done; 1 nothing readable, or bad input with --strict; 2 usage; 9 a
         headers: !flags['no-headers'],
         ...(findingsOptions ? {findings: findingsOptions} : {}),
         failOn: await parseFailOn(flags['fail-on']),
+        ...(cloud ? {extraSources: cloud.opened.sources} : {}),
+        ...(cloud?.dest ? {cimDest: cloud.dest} : {}),
+        ...(shownEvents ? {onShown: (event) => shownEvents.push(event)} : {}),
         write: (text) => out.write(text),
       })
     } catch (error) {
+      cloud?.finish()
+      await out.flush()
       if (error instanceof FilterError || error instanceof FindingsOptionsError) this.error(error.message, {exit: 2})
+      this.failCloud(error)
       throw error
     }
+    cloud?.opened.done()
     await out.flush()
 
     process.stderr.write(describeSkips(result.stats))
     if (flags.stats) process.stderr.write(describeStats(result.stats, result.matched))
+    let interrupted = false
+    if (cloud) {
+      const {describeCloudStats, describeInterrupted} = await import('../services/cloud.js')
+      for (const source of cloud.opened.sources) {
+        if (flags.stats) process.stderr.write(describeCloudStats(source.stats))
+        if (source.stats.aborted) {
+          interrupted = true
+          process.stderr.write(describeInterrupted(source.stats))
+        }
+      }
+      // Ctrl-C after the fetches ended still means the person asked to stop.
+      if (cloud.interrupt.interrupted) interrupted = true
+    }
+    if (flags['hec-url'] && !interrupted) {
+      const {sendRunToHec} = await import('../services/cloud.js')
+      try {
+        const line = await sendRunToHec(result.findings ?? [], shownEvents, {
+          url: flags['hec-url'],
+          tokenEnv: flags['hec-token-env'],
+          ...(flags['hec-index'] ? {index: flags['hec-index']} : {}),
+          ...(cloud?.dest ? {dest: cloud.dest} : {}),
+          ...(cloud ? {signal: cloud.interrupt.signal} : {}),
+        })
+        process.stderr.write(line)
+      } catch (error) {
+        cloud?.finish()
+        this.failCloud(error)
+        throw error
+      }
+    } else if (flags['hec-url']) {
+      process.stderr.write('nothing sent to HEC: the fetch was interrupted and its findings would be incomplete\n')
+    }
+    cloud?.finish()
+    if (interrupted) this.exit(INTERRUPTED_EXIT_CODE)
     if (flags.strict && result.stats.skipped > 0) this.exit(1)
     // Nothing readable at all (every path missing or unreadable) is a failed run, not an empty result.
-    if (result.stats.skipReasons['read-error'] && result.stats.records === 0) this.exit(1)
+    if (result.stats.skipReasons['read-error'] && result.stats.records === 0 && specs.length === 0) this.exit(1)
     if (result.failing > 0) {
       process.stderr.write(`${result.failing} finding(s) at or above --fail-on ${flags['fail-on']}\n`)
       this.exit(FINDINGS_EXIT_CODE)
     }
   }
+
+  /** Cloud and kube errors carry one printable line and their exit code: print that, no stack. */
+  private failCloud(error: unknown): void {
+    const e = error as {userMessage?: unknown; exitCode?: unknown}
+    if (error instanceof Error && typeof e.userMessage === 'string' && typeof e.exitCode === 'number') {
+      this.logToStderr(`Error: ${e.userMessage}`)
+      this.exit(e.exitCode)
+    }
+  }
+
+  private async openCloud(specs: import('../audit/cloud/types.js').CloudSourceSpec[], filter: import('../audit/filter.js').FilterSpec, withFindings: boolean, flags: CloudCommandFlags) {
+    const {FilterError} = await import('../audit/filter.js')
+    const {cimDest, cloudQueryFromFilter, clusterKubeGet, installInterrupt, openCloudSources} = await import('../services/cloud.js')
+    let window
+    try {
+      window = await cloudQueryFromFilter(filter, {findings: withFindings})
+    } catch (error) {
+      if (error instanceof FilterError) this.error(error.message, {exit: 2})
+      throw error
+    }
+    if (window.defaultWindow) {
+      process.stderr.write(`cloud sources: no --since/--from/--to given, reading the last 24h (${window.query.from.toISOString()} to ${window.query.to.toISOString()})\n`)
+    }
+    let kube: {get: import('../audit/cloud/types.js').KubeGet; close(): void} | undefined
+    if (specs.some((spec) => spec.kind === 'cluster')) {
+      const {kubeOptionsFromFlags} = await import('../kube/flags.js')
+      // --user and -n are recent's filters: they never reach the kubeconfig.
+      const options = kubeOptionsFromFlags({
+        kubeconfig: flags.kubeconfig,
+        context: flags.context,
+        cluster: flags.cluster,
+        as: flags.as,
+        'as-group': flags['as-group'],
+        'request-timeout': flags['request-timeout'],
+        'insecure-skip-tls-verify': flags['insecure-skip-tls-verify'],
+        server: flags.server,
+        token: flags.token,
+      })
+      try {
+        kube = await clusterKubeGet(options, (message) => process.stderr.write(`warning: ${message}\n`))
+      } catch (error) {
+        this.failCloud(error)
+        throw error
+      }
+    }
+    const interrupt = installInterrupt()
+    const opened = await openCloudSources(specs, window.query, {
+      signal: interrupt.signal,
+      progress: flags.progress || process.stderr.isTTY === true,
+      tty: process.stderr.isTTY === true,
+      write: (text) => process.stderr.write(text),
+      ...(kube ? {kubeGet: kube.get} : {}),
+    })
+    return {
+      opened,
+      interrupt,
+      dest: cimDest(specs),
+      finish: () => {
+        opened.done()
+        interrupt.dispose()
+        kube?.close()
+      },
+    }
+  }
 }
+
+type CloudCommandFlags = Omit<import('../kube/flags.js').KubeFlagValues, 'user' | 'namespace'> & {progress: boolean}
+
+/** Ctrl-C stopped a cloud fetch: what was fetched was printed, but it is not the whole window. */
+const INTERRUPTED_EXIT_CODE = 130
 
 /** `--fail-on` matched: distinct from 1 (error) and 2 (usage) so cron jobs can tell them apart. */
 const FINDINGS_EXIT_CODE = 9
 
-type RecentFormat = 'table' | 'wide' | 'json' | 'yaml' | 'csv'
+type RecentFormat = 'table' | 'wide' | 'json' | 'yaml' | 'csv' | 'cim'
 
 /** Batches small writes and honours backpressure, so `-o json` streams at disk speed into a pipe. */
 class BufferedStdout {

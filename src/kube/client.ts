@@ -161,6 +161,76 @@ export class KubeClient {
     return result
   }
 
+  /**
+   * GET a path and stream its body (node logs through the API server proxy can be gigabytes, so
+   * they are never buffered whole). Same auth, TLS, impersonation and typed status errors as
+   * `request`; 429 and an expired refreshable credential are retried before the body starts. The
+   * request timeout covers the wait for the response headers, not the transfer. Aborting the
+   * signal destroys the connection and ends the iteration with an AbortError.
+   */
+  async stream(path: string, options: {signal?: AbortSignal; accept?: string; query?: RequestOptions['query']; timeoutMs?: number} = {}): Promise<AsyncIterable<Buffer>> {
+    let throttled = 0
+    let reauthenticated = false
+    for (;;) {
+      options.signal?.throwIfAborted()
+      const credentials = await this.config.credentials.get()
+      const response = await this.openStream(path, options, credentials)
+      const status = response.statusCode ?? 0
+      if (status >= 200 && status < 300) return response
+      const chunks: Buffer[] = []
+      for await (const chunk of response) chunks.push(chunk as Buffer)
+      const raw: RawResponse = {status, headers: response.headers, body: Buffer.concat(chunks)}
+      const retryable = status === 429 || (status === 503 && response.headers['retry-after'] !== undefined)
+      if (retryable && throttled < this.options.maxThrottleRetries) {
+        throttled++
+        const wait = Math.min(retryAfterMs(response.headers['retry-after']), this.options.maxRetryAfterMs)
+        this.options.onWarning?.(`GET ${path}: server answered ${status}, retrying in ${(wait / 1000).toFixed(wait < 1000 ? 1 : 0)}s (${throttled}/${this.options.maxThrottleRetries})`)
+        await this.options.sleep(wait)
+        continue
+      }
+      if (status === 401 && this.config.credentials.refreshable && !reauthenticated) {
+        reauthenticated = true
+        this.config.credentials.invalidate()
+        continue
+      }
+      throw apiErrorFor(status, parseStatus(raw), {method: 'GET', path})
+    }
+  }
+
+  private openStream(path: string, options: {signal?: AbortSignal; accept?: string; query?: RequestOptions['query']; timeoutMs?: number}, credentials: Credentials): Promise<http.IncomingMessage> {
+    const {url, headers, tls, transport} = this.prepare(path, options.query, options.accept ?? '*/*', credentials)
+    const timeoutMs = options.timeoutMs ?? this.config.requestTimeoutMs
+    this.requestCount++
+    return new Promise<http.IncomingMessage>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined
+      let settled = false
+      const finish = (error: Error | undefined, response?: http.IncomingMessage): void => {
+        if (settled) return
+        settled = true
+        if (timer) clearTimeout(timer)
+        if (error) reject(error)
+        else resolve(response!)
+      }
+      let request: http.ClientRequest
+      try {
+        // A stream holds its connection for long: a fresh one, not one of the shared keep-alive pool.
+        request = transport.request(url, {method: 'GET', headers, agent: false, ...(options.signal ? {signal: options.signal} : {}), ...(url.protocol === 'https:' ? tls : {})}, (response) => finish(undefined, response))
+      } catch (error) {
+        finish(new KubeConfigError(`cannot send the request: ${(error as Error).message}`, {cause: error}))
+        return
+      }
+      request.on('error', (error: NodeJS.ErrnoException) => finish(error.name === 'AbortError' ? error : this.connectionError(error)))
+      if (timeoutMs > 0) {
+        timer = setTimeout(() => {
+          const error = new KubeTimeoutError(this.server, `timeout after ${formatMs(timeoutMs)} (--request-timeout)`)
+          finish(error)
+          request.destroy(error)
+        }, timeoutMs)
+      }
+      request.end()
+    })
+  }
+
   /** Close idle keep-alive connections so the process can exit. */
   close(): void {
     this.agent.destroy()
@@ -203,25 +273,17 @@ export class KubeClient {
     }
   }
 
-  private once(method: string, path: string, options: RequestOptions, credentials: Credentials): Promise<RawResponse> {
+  /** URL, headers (credentials, impersonation) and TLS options shared by every kind of request. */
+  private prepare(path: string, query: RequestOptions['query'], accept: string, credentials: Credentials) {
     const url = new URL(this.base.pathname.replace(/\/$/, '') + path, this.base)
-    for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value))
-    const headers: http.OutgoingHttpHeaders = {
-      Accept: options.accept ?? 'application/json',
-      'User-Agent': this.options.userAgent,
-    }
+    for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value))
+    const headers: http.OutgoingHttpHeaders = {Accept: accept, 'User-Agent': this.options.userAgent}
     if (credentials.authorization) headers.Authorization = credentials.authorization
     const impersonate = this.config.impersonate
     if (impersonate?.user) headers['Impersonate-User'] = impersonate.user
     // An array value makes node send one header line per group, as the API server expects.
     if (impersonate?.groups && impersonate.groups.length > 0) headers['Impersonate-Group'] = impersonate.groups
     if (impersonate?.uid) headers['Impersonate-Uid'] = impersonate.uid
-    let payload: Buffer | undefined
-    if (options.body !== undefined) {
-      payload = Buffer.from(JSON.stringify(options.body))
-      headers['Content-Type'] = 'application/json'
-      headers['Content-Length'] = payload.length
-    }
     const tls: https.RequestOptions = {rejectUnauthorized: !this.config.tls.insecureSkipTlsVerify}
     if (this.config.tls.ca) tls.ca = this.config.tls.ca
     if (this.config.tls.servername) tls.servername = this.config.tls.servername
@@ -229,8 +291,19 @@ export class KubeClient {
       tls.cert = credentials.cert
       tls.key = credentials.key
     }
-    const timeoutMs = options.timeoutMs ?? this.config.requestTimeoutMs
     const transport = url.protocol === 'http:' ? http : https
+    return {url, headers, tls, transport}
+  }
+
+  private once(method: string, path: string, options: RequestOptions, credentials: Credentials): Promise<RawResponse> {
+    const {url, headers, tls, transport} = this.prepare(path, options.query, options.accept ?? 'application/json', credentials)
+    let payload: Buffer | undefined
+    if (options.body !== undefined) {
+      payload = Buffer.from(JSON.stringify(options.body))
+      headers['Content-Type'] = 'application/json'
+      headers['Content-Length'] = payload.length
+    }
+    const timeoutMs = options.timeoutMs ?? this.config.requestTimeoutMs
     this.requestCount++
     const server = this.server
     const toConnectionError = (error: NodeJS.ErrnoException): KubeConnectionError => this.connectionError(error)

@@ -7,7 +7,8 @@ import type {ReadStats} from '../audit/reader.js'
 import type {Finding, Severity} from '../detect/finding.js'
 import type {FindingsOptions} from './findings.js'
 
-export type RecentFormat = 'table' | 'wide' | 'json' | 'yaml' | 'csv'
+/** `cim`: JSON lines with Splunk CIM field names (src/output/cim.ts). */
+export type RecentFormat = 'table' | 'wide' | 'json' | 'yaml' | 'csv' | 'cim'
 
 export interface RecentRunOptions {
   inputs: string[]
@@ -24,6 +25,8 @@ export interface RecentRunOptions {
   write: (text: string) => Promise<void>
   /** Each event shown (for `--hec-events`). */
   onShown?: (event: AuditEvent) => void
+  /** Cluster name for the CIM `dest` field (`-o cim`). */
+  cimDest?: string
 }
 
 export interface RecentRunResult {
@@ -48,7 +51,18 @@ export async function runRecent(options: RecentRunOptions): Promise<RecentRunRes
   const findings = withFindings ? await startFindings(options.findings!) : undefined
 
   const summary = options.summary ? createSummary() : undefined
-  const sink = options.summary ? undefined : createEventSink(withFindings ? tableOnly(options.format) : options.format, {headers: options.headers})
+  const cim = options.format === 'cim' ? await import('../output/cim.js') : undefined
+  const cimOptions = options.cimDest ? {dest: options.cimDest} : {}
+  if (cim && options.summary) {
+    const {FilterError} = await import('../audit/filter.js')
+    throw new FilterError('--summary has no CIM form: use -o json with --summary, or -o cim without it')
+  }
+  // CIM lines stream one per event, like -o json.
+  const sink = options.summary
+    ? undefined
+    : cim
+      ? {add: (event: AuditEvent) => cim.renderCimLines([event], cimOptions), end: () => ''}
+      : createEventSink(withFindings ? tableOnly(options.format as Exclude<RecentFormat, 'cim'>) : (options.format as Exclude<RecentFormat, 'cim'>), {headers: options.headers})
   // Table output of findings goes above the events, so the events wait; machine formats with
   // --findings print the findings only, and events are not rendered at all.
   const eventsVisible = !withFindings || options.format === 'table' || options.format === 'wide'
@@ -71,7 +85,7 @@ export async function runRecent(options: RecentRunOptions): Promise<RecentRunRes
 
   const result: RecentRunResult = {stats: stream.stats, matched, failing: 0}
   let body = ''
-  if (summary) body = renderSummary(summary.result(), withFindings ? tableOnly(options.format) : options.format, {headers: options.headers})
+  if (summary) body = renderSummary(summary.result(), withFindings ? tableOnly(options.format as Exclude<RecentFormat, 'cim'>) : (options.format as Exclude<RecentFormat, 'cim'>), {headers: options.headers})
   else if (eventsVisible && sink) body = sink.end()
 
   if (findings) {
@@ -81,7 +95,7 @@ export async function runRecent(options: RecentRunOptions): Promise<RecentRunRes
       const {failingFindings} = await import('../detect/fail-on.js')
       result.failing = failingFindings(done.findings, options.failOn).length
     }
-    await options.write(await renderFindings(done.findings, options.format, options.headers))
+    await options.write(cim ? cim.renderCimLines(done.findings, cimOptions) : await renderFindings(done.findings, options.format as Exclude<RecentFormat, 'cim'>, options.headers))
     if (options.format === 'table' || options.format === 'wide') await options.write(body === '' ? '' : `\n${body}`)
   } else {
     await options.write(body)
@@ -89,11 +103,11 @@ export async function runRecent(options: RecentRunOptions): Promise<RecentRunRes
   return result
 }
 
-function tableOnly(format: RecentFormat): RecentFormat {
+function tableOnly(format: Exclude<RecentFormat, 'cim'>): Exclude<RecentFormat, 'cim'> {
   return format === 'wide' ? 'wide' : 'table'
 }
 
-async function renderFindings(findings: Finding[], format: RecentFormat, headers: boolean): Promise<string> {
+async function renderFindings(findings: Finding[], format: Exclude<RecentFormat, 'cim'>, headers: boolean): Promise<string> {
   const {FINDING_COLUMNS, FINDING_WIDE_COLUMNS, findingRow} = await import('../detect/describe.js')
   const {renderCsv, renderJsonLine, renderYaml} = await import('../output/formats.js')
   const {escapeJsonForTerminal, yamlSafe} = await import('../audit/render.js')

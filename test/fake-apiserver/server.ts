@@ -62,6 +62,12 @@ export interface FakeApiServerOptions {
   currentContext?: 'fake' | 'fake-exec'
   /** The kubeconfig context's namespace. */
   namespace?: string
+  /**
+   * Control-plane nodes and their /var/log files, served as the kubelet's /logs/ through the API
+   * server proxy (GET /api/v1/nodes/NODE/proxy/logs/PATH, authorized as `get nodes/proxy`); the
+   * nodes are listed at /api/v1/nodes with the control-plane label.
+   */
+  nodeLogs?: Record<string, Record<string, string | Buffer>>
 }
 
 export interface LoggedRequest {
@@ -180,6 +186,7 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
       return
     }
 
+    if (options.nodeLogs && entry.method === 'GET' && serveNodeLogs(entry, url, user, res)) return
     const parsed = parsePath(entry.method, url.pathname, url.searchParams)
     if (parsed.kind === 'nonResource') {
       serveNonResource(entry, parsed, user, res)
@@ -207,6 +214,39 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     if (attributes.verb === 'get') serveGet(entry, def, attributes, res)
     else if (attributes.verb === 'list') serveList(entry, def, attributes, url.searchParams, res)
     else send(res, entry, 405, statusJson(405, 'MethodNotAllowed', `the fake apiserver only reads: ${attributes.verb} is not supported`))
+  }
+
+  // Answers the node list and node log paths; false for any other path.
+  const serveNodeLogs = (entry: LoggedRequest, url: URL, user: FakeIdentity, res: ServerResponse): boolean => {
+    const nodes = options.nodeLogs ?? {}
+    if (url.pathname === '/api/v1/nodes') {
+      const attributes: ResourceRequest = {kind: 'resource', verb: 'list', apiGroup: '', resource: 'nodes', namespace: ''}
+      const decision = decide(user, attributes)
+      if (!decision.allowed) send(res, entry, 403, forbiddenJson(user, attributes, decision.reason))
+      else {
+        const items = Object.keys(nodes).map((name) => ({metadata: {name, labels: {'node-role.kubernetes.io/control-plane': ''}}}))
+        send(res, entry, 200, JSON.stringify({kind: 'NodeList', apiVersion: 'v1', metadata: {resourceVersion: store.resourceVersion}, items}))
+      }
+      return true
+    }
+    const match = /^\/api\/v1\/nodes\/([^/]+)\/proxy\/logs\/(.+)$/.exec(url.pathname)
+    if (!match) return false
+    const name = decodeURIComponent(match[1]!)
+    const attributes: ResourceRequest = {kind: 'resource', verb: 'get', apiGroup: '', resource: 'nodes', subresource: 'proxy', name, namespace: ''}
+    const decision = decide(user, attributes)
+    if (!decision.allowed) {
+      send(res, entry, 403, forbiddenJson(user, attributes, decision.reason))
+      return true
+    }
+    const file = nodes[name]?.[match[2]!.split('/').map(decodeURIComponent).join('/')]
+    if (file === undefined) {
+      send(res, entry, 404, statusJson(404, 'NotFound', 'the server could not find the requested resource'))
+      return true
+    }
+    entry.status = 200
+    res.writeHead(200, {'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(file)})
+    res.end(file)
+    return true
   }
 
   const decide = (user: FakeIdentity, attributes: RequestAttributes): FakeDecision => {
