@@ -30,6 +30,7 @@ Without a terminal (a pipe, a file, CI) nothing interactive is drawn: a plain ov
     config: Flags.string({summary: 'Detection settings file (YAML).'}),
     state: Flags.string({summary: 'Baseline state file, read and updated.'}),
     baseline: Flags.string({summary: 'Learn the baseline from the first part of the window (e.g. 7d).'}),
+    follow: Flags.boolean({summary: 'Keep reading the files named with -f and show new events live.', default: false}),
   }
 
   async run(): Promise<void> {
@@ -57,7 +58,10 @@ Without a terminal (a pipe, a file, CI) nothing interactive is drawn: a plain ov
     const {wantsDashboard, showDashboard} = await import('../services/interactive.js')
     try {
       if (wantsDashboard({interactive: true})) {
-        const shown = await showDashboard((progress) => loadDashboardData(sources, progress), {message: 'loading'})
+        const {followSubscription} = await import('../services/dashboard.js')
+        const subscribe = flags.follow && flags.file ? await followSubscription(flags.file, {since: flags.since, resource: flags.resource}) : undefined
+        if (flags.follow && !subscribe) process.stderr.write('warning: --follow follows plain files named with -f; none was given\n')
+        const shown = await showDashboard((progress) => loadDashboardData(sources, progress), {message: 'loading', ...(subscribe ? {subscribe} : {})})
         if (shown) return
       }
       const data = await loadDashboardData(sources, (message) => process.stderr.write(`${message}\n`))

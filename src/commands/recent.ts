@@ -71,6 +71,7 @@ interrupted (what was fetched is printed).`
     baseline: Flags.string({summary: 'Learn "usual" from the first part of the window (e.g. 7d); later events are checked.', helpGroup: 'FINDINGS'}),
     'fail-on': Flags.string({summary: 'Exit 9 when a finding at or above this severity exists.', options: ['info', 'low', 'medium', 'high', 'critical', 'none'], helpGroup: 'FINDINGS'}),
     interactive: Flags.boolean({summary: 'Open the dashboard on a terminal when no -o is given.', default: true, allowNo: true}),
+    follow: Flags.boolean({summary: 'In the dashboard, keep reading the -f files and show new events live.', default: false}),
     eks: Flags.string({summary: 'Read the audit log of this EKS cluster from CloudWatch Logs (aws CLI).', helpGroup: CLOUD}),
     region: Flags.string({summary: 'AWS region of the EKS cluster.', helpGroup: CLOUD}),
     profile: Flags.string({summary: 'AWS CLI profile.', helpGroup: CLOUD}),
@@ -144,7 +145,9 @@ interrupted (what was fetched is printed).`
       const {showDashboard} = await import('../services/interactive.js')
       const {loadDashboardData} = await import('../services/dashboard.js')
       try {
-        const shown = await showDashboard((progress) => loadDashboardData({audit: {inputs: files, filter}, findings: findingsOptions ?? {}}, progress))
+        const {followSubscription} = await import('../services/dashboard.js')
+        const subscribe = flags.follow ? await followSubscription(files, filter) : undefined
+        const shown = await showDashboard((progress) => loadDashboardData({audit: {inputs: files, filter}, findings: findingsOptions ?? {}}, progress), subscribe ? {subscribe} : {})
         if (shown) return
       } catch (error) {
         if (error instanceof FilterError || error instanceof FindingsOptionsError) this.error(error.message, {exit: 2})

@@ -4,7 +4,7 @@ import type {AuditEvent} from '../audit/event.js'
 import type {FilterSpec} from '../audit/filter.js'
 import type {GrantPath as EngineGrantPath, RuleMatch} from '../rbac/who-can.js'
 import type {PolicyRule} from '../rbac/types.js'
-import type {DashboardData, GrantPath, WhoCanResult, WhoCanRow} from '../ui/model.js'
+import type {DashboardData, GrantPath, Subscribe, WhoCanResult, WhoCanRow} from '../ui/model.js'
 import {riskText, scopeText} from '../output/who-can.js'
 import type {FindingsOptions} from './findings.js'
 import type {WhoCanOptions, WhoCanReport} from './who-can.js'
@@ -64,6 +64,21 @@ export async function loadDashboardData(sources: DashboardSources, progress: (me
   }
   if (notes.length > 0) data.sourceSummary = notes.join('; ')
   return data
+}
+
+/**
+ * `--follow`: a subscription for the live dashboard on the plain files among the audit inputs,
+ * delivering appended events that pass the view's filter.
+ */
+export async function followSubscription(inputs: string[], filter: FilterSpec): Promise<Subscribe | undefined> {
+  const {stat} = await import('node:fs/promises')
+  const {followFiles} = await import('../audit/follow.js')
+  const {buildFilter, matches} = await import('../audit/filter.js')
+  const files: string[] = []
+  for (const input of inputs) if ((await stat(input).catch(() => undefined))?.isFile()) files.push(input)
+  if (files.length === 0) return undefined
+  const shown = buildFilter(filter)
+  return (onEvents) => followFiles(files, onEvents, {accept: (event) => matches(event, shown)})
 }
 
 function newest(events: AuditEvent[], max: number): AuditEvent[] {

@@ -1,5 +1,8 @@
 // The real command in a real terminal: `kubectl-sensitive_access dashboard` against the fake API
 // server (who can, confirmed by SubjectAccessReview) and the sample audit log (recent, findings).
+import {appendFile, copyFile, mkdtemp} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import type {FakeApiServer} from '../fake-apiserver/index.js'
 import {TmuxSession, tmuxAvailable} from '../ui/tmux-harness.js'
@@ -64,5 +67,24 @@ describe.skipIf(!hasTmux)('dashboard command in tmux', () => {
     const all = await s.captureAll()
     expect(all).toContain('EXIT:0')
     expect(all).toContain('TTY:COOKED')
+  })
+
+  it('recent --follow shows events appended to the log while it runs', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'follow-e2e-'))
+    const log = join(dir, 'audit.log')
+    await copyFile(join(ROOT, 'samples/audit/sample-audit.log'), log)
+    session = await TmuxSession.start(command(`recent -f ${log} --follow`), {cwd: ROOT, width: 100, height: 30})
+    const s = session
+    await s.waitFor('live', {timeoutMs: 60_000})
+    await s.waitForRawMode()
+    await s.sendKeys('2')
+    await s.waitFor('TOP USERS')
+    const event = {kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', auditID: 'live-1', stage: 'ResponseComplete', requestURI: '/api/v1/namespaces/payments/secrets/live-secret', verb: 'get', user: {username: 'mallory@example.com', groups: ['system:authenticated']}, sourceIPs: ['198.51.100.99'], userAgent: 'kubectl/v1.30.0', objectRef: {resource: 'secrets', namespace: 'payments', name: 'live-secret', apiVersion: 'v1'}, responseStatus: {code: 200}, requestReceivedTimestamp: '2026-11-26T18:30:00.000000Z', stageTimestamp: '2026-11-26T18:30:00.010000Z'}
+    await appendFile(log, JSON.stringify(event) + '\n')
+    const screen = await s.waitFor('mallory@example.com', {timeoutMs: 20_000})
+    expect(screen).toContain('live-secret')
+    await s.sendKeys('q')
+    await s.waitFor((x) => x.includes('TTY:'))
+    expect(await s.captureAll()).toContain('EXIT:0')
   })
 })

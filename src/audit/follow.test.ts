@@ -1,0 +1,44 @@
+import {appendFile, mkdtemp, rename, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {describe, expect, it} from 'vitest'
+import type {AuditEvent} from './event.js'
+import {followFiles} from './follow.js'
+
+const line = (id: string, resource = 'secrets') =>
+  JSON.stringify({kind: 'Event', apiVersion: 'audit.k8s.io/v1', auditID: id, stage: 'ResponseComplete', verb: 'get', user: {username: 'alice'}, objectRef: {resource, namespace: 'ns', name: id}, requestReceivedTimestamp: '2026-11-26T10:00:00Z', responseStatus: {code: 200}}) + '\n'
+
+async function until(check: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out')
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+describe('followFiles', () => {
+  it('delivers only lines appended after it started, filtered, across partial writes and rotation', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'follow-'))
+    const file = join(dir, 'audit.log')
+    await writeFile(file, line('old-1'))
+    const got: AuditEvent[] = []
+    const stop = followFiles([file], (events) => got.push(...events), {intervalMs: 20, accept: (e) => e.resource === 'secrets'})
+    try {
+      await new Promise((r) => setTimeout(r, 60))
+      await appendFile(file, line('new-1') + line('cm', 'configmaps'))
+      // A line written in two pieces is delivered once complete.
+      const half = line('new-2')
+      await appendFile(file, half.slice(0, 40))
+      await until(() => got.length === 1)
+      await appendFile(file, half.slice(40) + 'not json\n')
+      await until(() => got.length === 2)
+      // Rotation: a new file under the same name is read from its start.
+      await rename(file, join(dir, 'audit.log.1'))
+      await writeFile(file, line('rotated-1'))
+      await until(() => got.length === 3)
+      expect(got.map((e) => e.name)).toEqual(['new-1', 'new-2', 'rotated-1'])
+    } finally {
+      stop()
+    }
+  })
+})
