@@ -1,5 +1,6 @@
 import {Command, Flags} from '@oclif/core'
 import {kubeFlags, kubeOptionsFromFlags} from '../kube/flags.js'
+import type {UnusedReport} from '../services/unused.js'
 
 // Thin command: parse flags, run the unused service, choose a renderer, write suggestion files.
 // Services load lazily so `--help` stays fast.
@@ -33,7 +34,8 @@ Without -n, the whole cluster is analysed (RoleBindings of every namespace).`
     'all-namespaces': Flags.boolean({char: 'A', summary: 'Every namespace (the default when -n is not given).', default: false}),
     indirect: Flags.boolean({summary: 'Also the indirect paths to secrets (pod create, exec, token, impersonate, ...).', default: false}),
     manifests: Flags.string({summary: 'Read RBAC from files or folders (YAML/JSON) instead of a cluster.', multiple: true}),
-    output: Flags.string({char: 'o', summary: 'Output format.', options: ['table', 'json', 'yaml'], default: 'table'}),
+    output: Flags.string({char: 'o', summary: 'Output format (default: the dashboard on a terminal, else a table).', options: ['table', 'json', 'yaml']}),
+    interactive: Flags.boolean({summary: 'Open the dashboard on a terminal when no -o is given.', default: true, allowNo: true}),
     'no-headers': Flags.boolean({summary: 'Omit table headers.', default: false}),
     'write-suggestions': Flags.string({summary: 'Write each suggested RBAC change as a YAML file in this folder.'}),
   }
@@ -52,9 +54,17 @@ Without -n, the whole cluster is analysed (RoleBindings of every namespace).`
       now = Date.parse(flags.now)
       if (Number.isNaN(now)) this.error(`invalid --now "${flags.now}": use an RFC 3339 time such as 2026-11-27T00:00:00Z`, {exit: 2})
     }
-    let report
+    const {wantsDashboard} = await import('../services/interactive.js')
+    const interactive = wantsDashboard({output: flags.output, interactive: flags.interactive})
+    // Nothing may write to the terminal while the dashboard draws on it: warnings wait.
+    const held: string[] = []
+    const onWarning = (message: string) => (interactive ? held.push(`warning: ${message}`) : warn(`warning: ${message}`))
+    let report: UnusedReport | undefined
+    let viewed = false
+    let abandoned = false
+    let loadError: unknown
     try {
-      report = await runUnused({
+      const run = (onProgress?: (message: string) => void) => runUnused({
         manifests: flags.manifests,
         kube: kubeOptionsFromFlags(flags),
         files: flags.file,
@@ -63,21 +73,57 @@ Without -n, the whole cluster is analysed (RoleBindings of every namespace).`
         namespace: flags.namespace,
         allNamespaces: flags['all-namespaces'],
         indirect: flags.indirect,
-        onWarning: (message) => warn(`warning: ${message}`),
+        onWarning,
+        ...(onProgress ? {onProgress} : {}),
       })
-    } catch (error) {
+      if (interactive) {
+        const {showDashboard} = await import('../services/interactive.js')
+        const {toUnusedView} = await import('../services/unused-view.js')
+        let shown: UnusedReport | undefined
+        const quit = await showDashboard(
+          async (progress) => {
+            try {
+              shown = await run(progress)
+            } catch (error) {
+              // Keep the service's own error: its type decides the exit code and message.
+              loadError = error
+              throw error
+            }
+            return {unused: await toUnusedView(shown), events: [], findings: [], context: contextOf(shown)}
+          },
+          {message: 'Reading RBAC and the audit log…', initialView: 'unused'},
+        )
+        if (quit && shown) {
+          report = shown
+          viewed = true
+        }
+        // Quit while still loading: the user abandoned the run; do not start it over.
+        abandoned = quit && !shown
+      }
+      if (!abandoned) report ??= await run()
+    } catch (caught) {
+      for (const line of held) warn(line)
+      const error = loadError ?? caught
       if (error instanceof UnusedUsageError || error instanceof ManifestLoadError) this.error(error.message, {exit: 2})
       const {message, exitCode} = describeError(error)
       this.error(message, {exit: exitCode})
     }
 
+    if (abandoned || !report) {
+      for (const line of held) warn(line)
+      this.exit(130)
+    }
     const {renderUnusedTable, unusedDiagnostics} = await import('../output/unused.js')
     const {renderJson, renderYaml} = await import('../output/formats.js')
-    let text: string
-    if (flags.output === 'json') text = renderJson(report)
-    else if (flags.output === 'yaml') text = renderYaml(report)
-    else text = renderUnusedTable(report, {headers: !flags['no-headers']})
-    process.stdout.write(text)
+    for (const line of held) warn(line)
+    // The dashboard showed the answer; plain output only when it did not.
+    if (!viewed) {
+      let text: string
+      if (flags.output === 'json') text = renderJson(report)
+      else if (flags.output === 'yaml') text = renderYaml(report)
+      else text = renderUnusedTable(report, {headers: !flags['no-headers']})
+      process.stdout.write(text)
+    }
     for (const line of unusedDiagnostics(report)) warn(line)
 
     const dir = flags['write-suggestions']
@@ -98,4 +144,8 @@ Without -n, the whole cluster is analysed (RoleBindings of every namespace).`
       this.exit(INCOMPLETE_EXIT_CODE)
     }
   }
+}
+
+function contextOf(report: UnusedReport): string {
+  return report.source.kind === 'manifests' ? `manifests: ${report.source.paths.join(', ')}` : (report.source.context ?? report.source.server)
 }

@@ -1,7 +1,7 @@
 // When to open the live dashboard instead of printing: only on a real terminal, only when the
 // user asked for no machine format, and never under CI (Ink then draws only the last frame).
 import type {DashboardLoaderFn} from '../ui/dashboard-loader.js'
-import type {DashboardData, RuleInfoLookup, Subscribe} from '../ui/model.js'
+import type {DashboardData, RuleInfoLookup, Subscribe, ViewId} from '../ui/model.js'
 
 export function wantsDashboard(options: {output?: string; interactive: boolean}, env: NodeJS.ProcessEnv = process.env): boolean {
   if (!options.interactive || options.output !== undefined) return false
@@ -14,13 +14,13 @@ export function wantsDashboard(options: {output?: string; interactive: boolean},
  * the caller prints plain output instead. A failure inside the UI rejects with one line, after the
  * terminal is restored.
  */
-export async function showDashboard(input: DashboardData | DashboardLoaderFn, options: {message?: string; subscribe?: Subscribe} = {}): Promise<boolean> {
+export async function showDashboard(input: DashboardData | DashboardLoaderFn, options: {message?: string; subscribe?: Subscribe; initialView?: ViewId} = {}): Promise<boolean> {
   const {runDashboard} = await import('../ui/mount.js')
   const {findRule} = await import('../detect/catalog.js')
   const ruleInfo: RuleInfoLookup = (id) => {
     const rule = findRule(id)
     return rule ? {description: rule.description, falsePositives: rule.falsePositives.join(' ')} : undefined
   }
-  const result = await runDashboard(input, {ruleInfo, ...(options.message ? {message: options.message} : {}), ...(options.subscribe ? {subscribe: options.subscribe} : {})})
+  const result = await runDashboard(input, {ruleInfo, ...(options.message ? {message: options.message} : {}), ...(options.subscribe ? {subscribe: options.subscribe} : {}), ...(options.initialView ? {initialView: options.initialView} : {})})
   return result.status === 'quit'
 }

@@ -1,4 +1,4 @@
-// The interactive dashboard: four views over one data set, keyboard driven. All state lives in
+// The interactive dashboard: four views (five with unused data) over one data set, keyboard driven. All state lives in
 // this component as a handful of numbers and strings (selection, window top, filter, sort per
 // view); derived lists are memoised so a keypress that only moves the selection touches nothing
 // but the visible slice.
@@ -9,11 +9,13 @@ import type {Finding} from '../detect/finding.js'
 import {
   EVENT_SORTS,
   FINDING_SORTS,
+  UNUSED_SORTS,
   WHO_CAN_SORTS,
   eventDetailLines,
   eventsOfIdentity,
   filterEvents,
   filterFindings,
+  filterUnused,
   filterWhoCan,
   findingDetailLines,
   identityLabel,
@@ -22,12 +24,14 @@ import {
   rowsOfIdentity,
   sortEvents,
   sortFindings,
+  sortUnused,
   sortWhoCan,
   summarise,
+  unusedDetailLines,
   whoCanDetailLines,
 } from './derive.js'
 import {START, move, visibleSlice, type ListPosition} from './list-window.js'
-import {VIEWS, type DashboardData, type IdentityRef, type RuleInfoLookup, type Subscribe, type ViewId, type WhoCanRow} from './model.js'
+import {viewsFor, type DashboardData, type IdentityRef, type RuleInfoLookup, type Subscribe, type UnusedRow, type ViewId, type WhoCanRow} from './model.js'
 import {clean, wrapLines} from './text.js'
 import {useTerminalSize} from './use-terminal-size.js'
 import {
@@ -39,6 +43,8 @@ import {
   Line,
   SummaryPanels,
   TextPane,
+  UnusedHeader,
+  UnusedRowLine,
   WhoCanHeader,
   WhoCanRowLine,
   identityCanLines,
@@ -59,14 +65,17 @@ export interface DashboardProps {
   colour?: boolean
   /** Keyboard input; by default only when stdin supports raw mode. */
   input?: boolean
+  /** The view shown first; by default Who can when there is who-can data, else Unused or Recent. */
+  initialView?: ViewId
 }
 
 type Detail =
   | {type: 'who-can'; row: WhoCanRow}
   | {type: 'event'; event: AuditEvent}
   | {type: 'finding'; finding: Finding}
+  | {type: 'unused'; row: UnusedRow}
 
-const SORTS = {'who-can': WHO_CAN_SORTS, recent: EVENT_SORTS, findings: FINDING_SORTS, identity: EVENT_SORTS} as const
+const SORTS = {'who-can': WHO_CAN_SORTS, recent: EVENT_SORTS, findings: FINDING_SORTS, identity: EVENT_SORTS, unused: UNUSED_SORTS} as const
 
 // The four lines around every view: title, tabs, status, key hints.
 const CHROME = 4
@@ -87,10 +96,15 @@ export function Dashboard(props: DashboardProps) {
   const colour = props.colour ?? colourFromEnv()
   const inputActive = props.input ?? isRawModeSupported === true
 
-  const [view, setView] = useState<ViewId>(data.whoCan ? 'who-can' : 'recent')
-  const [positions, setPositions] = useState<Record<ViewId, ListPosition>>({'who-can': START, recent: START, findings: START, identity: START})
-  const [filters, setFilters] = useState<Record<ViewId, string>>({'who-can': '', recent: '', findings: '', identity: ''})
-  const [sorts, setSorts] = useState<Record<ViewId, number>>({'who-can': 0, recent: 0, findings: 0, identity: 0})
+  const views = viewsFor(data)
+  const [view, setView] = useState<ViewId>(() => {
+    const wanted = props.initialView
+    if (wanted !== undefined && views.some((v) => v.id === wanted)) return wanted
+    return data.whoCan ? 'who-can' : data.unused ? 'unused' : 'recent'
+  })
+  const [positions, setPositions] = useState<Record<ViewId, ListPosition>>({'who-can': START, recent: START, findings: START, identity: START, unused: START})
+  const [filters, setFilters] = useState<Record<ViewId, string>>({'who-can': '', recent: '', findings: '', identity: '', unused: ''})
+  const [sorts, setSorts] = useState<Record<ViewId, number>>({'who-can': 0, recent: 0, findings: 0, identity: 0, unused: 0})
   const [editing, setEditing] = useState<string | undefined>(undefined)
   const [detail, setDetail] = useState<Detail | undefined>(undefined)
   const [detailOffset, setDetailOffset] = useState(0)
@@ -119,6 +133,10 @@ export function Dashboard(props: DashboardProps) {
   const whoCanRows = data.whoCan?.rows
   const whoCanSorted = useMemo(() => sortWhoCan(whoCanRows ?? [], WHO_CAN_SORTS[sorts['who-can']] ?? 'risk'), [whoCanRows, sorts['who-can']])
   const whoCanList = useMemo(() => filterWhoCan(whoCanSorted, filters['who-can']), [whoCanSorted, filters['who-can']])
+
+  const unusedRows = data.unused?.rows
+  const unusedSorted = useMemo(() => sortUnused(unusedRows ?? [], UNUSED_SORTS[sorts.unused] ?? 'class'), [unusedRows, sorts.unused])
+  const unusedList = useMemo(() => filterUnused(unusedSorted, filters.unused), [unusedSorted, filters.unused])
 
   const eventSort = EVENT_SORTS[sorts.recent] ?? 'newest'
   const eventsSorted = useMemo(() => (eventSort === 'newest' ? events : sortEvents(events, eventSort)), [events, eventSort])
@@ -160,17 +178,29 @@ export function Dashboard(props: DashboardProps) {
         return body - 1
       case 'identity':
         return sideBySide ? body - 3 : body - 4 - canPaneHeight
+      case 'unused':
+        return body - 2
     }
   }
   const countFor = (v: ViewId): number =>
-    v === 'who-can' ? whoCanList.length : v === 'recent' ? eventList.length : v === 'findings' ? findingList.length : identityEvents.length
+    v === 'who-can'
+      ? whoCanList.length
+      : v === 'recent'
+        ? eventList.length
+        : v === 'findings'
+          ? findingList.length
+          : v === 'unused'
+            ? unusedList.length
+            : identityEvents.length
 
   const detailLines = useMemo(() => {
     if (!detail) return []
     const raw =
       detail.type === 'who-can'
         ? whoCanDetailLines(detail.row, whoCanRows ?? [])
-        : detail.type === 'event'
+        : detail.type === 'unused'
+          ? unusedDetailLines(detail.row)
+          : detail.type === 'event'
           ? eventDetailLines(detail.event)
           : findingDetailLines(detail.finding, eventsByAuditId, ruleInfo?.(detail.finding.ruleId))
     return wrapLines(raw, width)
@@ -237,14 +267,14 @@ export function Dashboard(props: DashboardProps) {
       return
     }
     if (key.tab) {
-      const i = VIEWS.findIndex((v) => v.id === view)
-      const next = VIEWS[(i + (key.shift ? VIEWS.length - 1 : 1)) % VIEWS.length]
+      const i = views.findIndex((v) => v.id === view)
+      const next = views[(i + (key.shift ? views.length - 1 : 1)) % views.length]
       if (next) switchView(next.id)
       return
     }
-    const digit = ['1', '2', '3', '4'].indexOf(input)
+    const digit = ['1', '2', '3', '4', '5'].indexOf(input)
     if (digit >= 0) {
-      const next = VIEWS[digit]
+      const next = views[digit]
       if (next) switchView(next.id)
       return
     }
@@ -279,7 +309,7 @@ export function Dashboard(props: DashboardProps) {
     if (input === 'i') {
       const target = detail ?? current
       if (!target) return
-      if (target.type === 'who-can') openIdentity({kind: target.row.kind, name: target.row.name, namespace: target.row.namespace})
+      if (target.type === 'who-can' || target.type === 'unused') openIdentity({kind: target.row.kind, name: target.row.name, namespace: target.row.namespace})
       else if (target.type === 'event') openIdentity(identityOfUsername(target.event.user.username))
       else openIdentity(identityOfUsername(target.finding.who))
     }
@@ -290,6 +320,10 @@ export function Dashboard(props: DashboardProps) {
     if (view === 'who-can') {
       const row = pick(whoCanList, 'who-can')
       return row && {type: 'who-can', row}
+    }
+    if (view === 'unused') {
+      const row = pick(unusedList, 'unused')
+      return row && {type: 'unused', row}
     }
     if (view === 'findings') {
       const finding = pick(findingList, 'findings')
@@ -311,7 +345,7 @@ export function Dashboard(props: DashboardProps) {
 
   // ---- render ----
   const title = `kubectl sensitive-access${data.context ? ` · ${clean(data.context)}` : ''}${data.sourceSummary ? ` · ${clean(data.sourceSummary)}` : ''}`
-  const tabs = VIEWS.map((v, i) => (v.id === view ? `[${i + 1} ${v.label}]` : ` ${i + 1} ${v.label} `)).join(' ')
+  const tabs = views.map((v, i) => (v.id === view ? `[${i + 1} ${v.label}]` : ` ${i + 1} ${v.label} `)).join(' ')
   const count = countFor(view)
   const sortName = SORTS[view][sorts[view]] ?? ''
   const status =
@@ -328,6 +362,7 @@ export function Dashboard(props: DashboardProps) {
   else if (view === 'who-can') content = renderWhoCan()
   else if (view === 'recent') content = renderRecent()
   else if (view === 'findings') content = renderFindings()
+  else if (view === 'unused') content = renderUnused()
   else content = renderIdentity()
 
   return (
@@ -387,6 +422,24 @@ export function Dashboard(props: DashboardProps) {
         {rows.length === 0 ? emptyLine(filters.findings ? 'No finding matches the filter.' : 'No findings.') : null}
         {rows.map((finding, i) => (
           <FindingRowLine key={top + i} finding={finding} selected={top + i === selected} width={width} colour={colour} />
+        ))}
+      </>
+    )
+  }
+
+  function renderUnused() {
+    if (!data.unused) return emptyLine('No unused data: run `unused` to see it.')
+    const visible = visibleFor('unused')
+    const {rows, top, selected} = visibleSlice(unusedList, positions.unused, visible)
+    const never = data.unused.rows.filter((r) => r.class === 'can-never-did').length
+    const heading = `${never} of ${data.unused.rows.length} rows never used${data.unused.window ? ` · window ${clean(data.unused.window)}` : ''}`
+    return (
+      <>
+        <Line text={heading} width={width} />
+        <UnusedHeader width={width} />
+        {rows.length === 0 ? emptyLine(filters.unused ? 'No row matches the filter.' : 'Nobody can read secrets or configmaps.') : null}
+        {rows.map((row, i) => (
+          <UnusedRowLine key={row.key} row={row} selected={top + i === selected} width={width} colour={colour} />
         ))}
       </>
     )

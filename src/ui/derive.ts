@@ -3,16 +3,18 @@
 // components only memoise calls to these functions.
 import type {AuditEvent} from '../audit/event.js'
 import {SEVERITIES, type Finding, type Severity} from '../detect/finding.js'
-import type {GrantPath, IdentityRef, RuleInfo, WhoCanRow} from './model.js'
+import type {GrantPath, IdentityRef, RuleInfo, UnusedClass, UnusedRow, WhoCanRow} from './model.js'
 import {clean, formatTime} from './text.js'
 
 export const WHO_CAN_SORTS = ['risk', 'name', 'kind', 'scope', 'confirmation'] as const
 export const EVENT_SORTS = ['newest', 'oldest', 'user', 'verb', 'resource'] as const
 export const FINDING_SORTS = ['severity', 'newest', 'rule', 'who', 'count'] as const
+export const UNUSED_SORTS = ['class', 'last access', 'name'] as const
 
 export type WhoCanSort = (typeof WHO_CAN_SORTS)[number]
 export type EventSort = (typeof EVENT_SORTS)[number]
 export type FindingSort = (typeof FINDING_SORTS)[number]
+export type UnusedSort = (typeof UNUSED_SORTS)[number]
 
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 
@@ -377,4 +379,63 @@ export function eventTarget(e: AuditEvent): string {
 /** One event on one line, for evidence lists. */
 export function eventLine(e: AuditEvent): string {
   return `${formatTime(e.time)}  ${clean(e.verb)} ${clean(eventTarget(e))}  by ${clean(e.user.username)}  ${e.code ?? ''}`
+}
+
+// ---- Unused (least privilege) ----------------------------------------------------------------
+
+// Unused grants first: they are what the view is for; then reads nobody granted, then denials.
+const UNUSED_CLASS_ORDER: Record<UnusedClass, number> = {'can-never-did': 0, 'no-grant': 1, denied: 2, 'can-and-did': 3}
+
+export function sortUnused(rows: readonly UnusedRow[], key: UnusedSort): UnusedRow[] {
+  const out = rows.slice()
+  const name = (r: UnusedRow) => `${r.namespace ?? ''}/${r.name}`
+  switch (key) {
+    case 'class':
+      out.sort((a, b) => UNUSED_CLASS_ORDER[a.class] - UNUSED_CLASS_ORDER[b.class] || byText(name(a), name(b)) || byText(a.key, b.key))
+      break
+    case 'last access':
+      // Most recent first; never accessed last.
+      out.sort((a, b) => (b.lastAccess ?? -Infinity) - (a.lastAccess ?? -Infinity) || byText(name(a), name(b)) || byText(a.key, b.key))
+      break
+    case 'name':
+      out.sort((a, b) => byText(a.name, b.name) || byText(a.namespace ?? '', b.namespace ?? '') || byText(a.key, b.key))
+      break
+  }
+  return out
+}
+
+export function filterUnused(rows: readonly UnusedRow[], query: string): readonly UnusedRow[] {
+  const m = matcher(query)
+  if (!m) return rows
+  return rows.filter((r) =>
+    m([r.class, r.kind, r.namespace ?? '', r.name, r.access, r.scope, r.objects.join(','), r.suggestions.map((s) => `${s.id} ${s.action}`).join(' ')].join(' ')),
+  )
+}
+
+/** Every line of an unused row's details: the evidence, then each suggestion and its YAML, sanitised. */
+export function unusedDetailLines(row: UnusedRow): string[] {
+  const lines = [
+    `Subject:      ${row.kind} ${clean(subjectLabel(row))}`,
+    `Class:        ${row.class}`,
+    `Access:       ${clean(row.access)}`,
+    `Scope:        ${clean(row.scope)}`,
+    `Last access:  ${row.lastAccess !== undefined ? formatTime(row.lastAccess) : 'never in the window'}`,
+    `Count:        ${row.count}`,
+    '',
+    `Objects (${row.objects.length}):`,
+  ]
+  if (row.objects.length === 0) lines.push('  none')
+  for (const o of row.objects) lines.push(`  ${clean(o)}`)
+  if (row.notes && row.notes.length > 0) {
+    lines.push('', 'Notes:')
+    for (const n of row.notes) lines.push(`  ${clean(n)}`)
+  }
+  lines.push('', `Suggested changes (${row.suggestions.length}):`)
+  if (row.suggestions.length === 0) lines.push('  none')
+  row.suggestions.forEach((s, i) => {
+    lines.push('', `${i + 1}. ${clean(s.id)} [${clean(s.action)}] ${clean(s.summary)}`)
+    // The YAML keeps its indentation: it is meant to be read as the file it will be.
+    for (const l of s.yaml.replace(/\n$/, '').split('\n')) lines.push(`   ${clean(l)}`)
+  })
+  return lines
 }

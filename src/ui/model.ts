@@ -58,6 +58,44 @@ export interface DashboardData {
   events: AuditEvent[]
   findings: Finding[]
   sourceSummary?: string
+  /** Least-privilege view (`unused`): who can, and did or never did, read secrets/configmaps. */
+  unused?: UnusedView
+}
+
+export type UnusedClass = 'can-and-did' | 'can-never-did' | 'no-grant' | 'denied'
+
+/** One suggested RBAC change, with the text of the file to review. */
+export interface UnusedSuggestion {
+  id: string
+  action: string
+  summary: string
+  /** The ready-to-review YAML file text. */
+  yaml: string
+}
+
+export interface UnusedRow {
+  key: string
+  class: UnusedClass
+  kind: SubjectKind
+  name: string
+  namespace?: string
+  /** What RBAC grants (or, for no-grant and denied, what was attempted), on one line. */
+  access: string
+  /** 'cluster-wide', comma-separated namespaces, or '-' when no RBAC grant is known. */
+  scope: string
+  /** Epoch milliseconds of the last access in the window. */
+  lastAccess?: number
+  count: number
+  objects: string[]
+  suggestions: UnusedSuggestion[]
+  /** Why, in words: no-grant explanations, denial reasons, notes on manual changes. */
+  notes?: string[]
+}
+
+export interface UnusedView {
+  rows: UnusedRow[]
+  /** The audit window, in words: "never did" means never in it. */
+  window?: string
 }
 
 /** Live updates for `--follow`: called with each batch; returns the unsubscribe function. */
@@ -77,11 +115,18 @@ export interface IdentityRef {
   namespace?: string
 }
 
-export type ViewId = 'who-can' | 'recent' | 'findings' | 'identity'
+export type ViewId = 'who-can' | 'recent' | 'findings' | 'identity' | 'unused'
 
 export const VIEWS: readonly {id: ViewId; label: string}[] = [
   {id: 'who-can', label: 'Who can'},
   {id: 'recent', label: 'Recent'},
   {id: 'findings', label: 'Findings'},
   {id: 'identity', label: 'Identity'},
+  // Shown only when the data has an `unused` part (see viewsFor).
+  {id: 'unused', label: 'Unused'},
 ]
+
+/** The views a data set offers: Unused only with unused data, so the others keep their numbers. */
+export function viewsFor(data: Pick<DashboardData, 'unused'>): readonly {id: ViewId; label: string}[] {
+  return data.unused ? VIEWS : VIEWS.filter((v) => v.id !== 'unused')
+}

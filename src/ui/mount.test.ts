@@ -100,6 +100,17 @@ describe('runDashboard', () => {
     expect(stdout.written).toContain('kind-test')
   })
 
+  it('opens a loader\'s data on the view asked for', async () => {
+    const {stdout, stdin, options} = streams()
+    const unused = {rows: [{key: 'u', class: 'can-never-did' as const, kind: 'User' as const, name: 'dave', access: 'get secrets', scope: 'cluster-wide', count: 0, objects: [], suggestions: []}]}
+    const done = runDashboard(async () => ({...DATA, unused}), {...options, initialView: 'unused'})
+    await vi.waitFor(() => expect(stdout.written).toContain('[5 Unused]'))
+    expect(stdout.written).toContain('User dave')
+    await wait(50)
+    stdin.press('q')
+    await expect(done).resolves.toEqual({status: 'quit'})
+  })
+
   it('rejects with one line when the loader fails, after restoring the terminal', async () => {
     const {stdout, stdin, options} = streams()
     const done = runDashboard(async () => {

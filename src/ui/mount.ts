@@ -6,13 +6,15 @@ import {render, useApp, type Instance} from 'ink'
 import {Component, createElement, useEffect, type ReactNode} from 'react'
 import {Dashboard} from './dashboard.js'
 import {DashboardLoader, type DashboardLoaderFn} from './dashboard-loader.js'
-import type {DashboardData, RuleInfoLookup, Subscribe} from './model.js'
+import type {DashboardData, RuleInfoLookup, Subscribe, ViewId} from './model.js'
 
 export interface RunDashboardOptions {
   subscribe?: Subscribe
   ruleInfo?: RuleInfoLookup
   /** First message under the spinner while a loader runs. */
   message?: string
+  /** The view shown first (e.g. 'unused'); ignored when the data cannot show it. */
+  initialView?: ViewId
   /** Defaults: the process's streams. */
   stdout?: NodeJS.WriteStream
   stdin?: NodeJS.ReadStream
@@ -52,7 +54,7 @@ export async function runDashboard(input: DashboardData | DashboardLoaderFn, opt
   // A dashboard nobody can scroll or quit is worse than the plain report.
   if (!keyboard.interactive) return {status: 'no-keyboard'}
   const alt = options.alternateScreen ?? true
-  const common = {subscribe: options.subscribe, ruleInfo: options.ruleInfo, input: true}
+  const common = {subscribe: options.subscribe, ruleInfo: options.ruleInfo, input: true, ...(options.initialView ? {initialView: options.initialView} : {})}
   const tree =
     typeof input === 'function'
       ? createElement(DashboardLoader, {...common, loader: input, message: options.message})

@@ -6,7 +6,7 @@ import type {AuditEvent} from '../audit/event.js'
 import type {Finding, Severity} from '../detect/finding.js'
 import type {EventSummary, Tally} from './derive.js'
 import {eventTarget, identityLabel, severityLabel, subjectLabel} from './derive.js'
-import type {Confirmation, IdentityRef, WhoCanRow} from './model.js'
+import type {Confirmation, IdentityRef, UnusedClass, UnusedRow, WhoCanRow} from './model.js'
 import {clean, columns, fit} from './text.js'
 
 type Colour = string | undefined
@@ -159,6 +159,41 @@ export function FindingRowLine({finding, selected, width, colour}: {finding: Fin
   )
 }
 
+// ---- Unused (least privilege) -----------------------------------------------------------------
+
+const UNUSED_CLASS_COLOURS: Record<UnusedClass, string> = {'can-never-did': 'yellow', 'can-and-did': 'green', 'no-grant': 'magenta', denied: 'red'}
+
+function unusedWidths(width: number): number[] {
+  // marker, class, subject, access; then last access (14) and count (6).
+  const flex = Math.max(20, width - 2 - 14 - 15 - 6)
+  // The subject is what a reader scans for; the access is in the details in full.
+  const subject = Math.ceil(flex * 0.55)
+  return [2, 14, subject, flex - subject]
+}
+
+export function UnusedHeader({width}: {width: number}) {
+  const w = unusedWidths(width)
+  const head = columns(['', 'CLASS', 'SUBJECT', 'ACCESS'], [...w, width], width - 22) + ' '
+  return <Line text={`${head}${fit('LAST ACCESS', 15)}${fit('COUNT', 6)}`} width={width} bold />
+}
+
+export function UnusedRowLine({row, selected, width, colour}: {row: UnusedRow; selected: boolean; width: number; colour: boolean}) {
+  const w = unusedWidths(width)
+  const cls = fit(row.class, (w[1] ?? 14) - 1) + ' '
+  // One space before LAST ACCESS: the last column of columns() has no trailing gap.
+  const rest = columns([clean(`${kindShort(row.kind)} ${subjectLabel(row)}`), clean(row.access)], w.slice(2), width - 22 - (w[0] ?? 2) - (w[1] ?? 14)) + ' '
+  const last = fit(row.lastAccess !== undefined ? shortTime(row.lastAccess) : 'never', 14) + ' '
+  return (
+    <Text inverse={selected} wrap="truncate">
+      {selected ? '> ' : '  '}
+      <Text color={paint(colour, UNUSED_CLASS_COLOURS[row.class])}>{cls}</Text>
+      {rest}
+      {last}
+      {fit(String(row.count), 6)}
+    </Text>
+  )
+}
+
 // ---- Shared panes ---------------------------------------------------------------------------
 
 /** A block of pre-sanitised text lines, windowed by `offset`, exactly `height` lines tall. */
@@ -184,7 +219,7 @@ export function identityCanLines(identity: IdentityRef, rows: readonly WhoCanRow
 }
 
 export const HELP_LINES = [
-  'Views      Tab / Shift-Tab cycle, 1 Who can, 2 Recent, 3 Findings, 4 Identity',
+  'Views      Tab / Shift-Tab cycle, 1 Who can, 2 Recent, 3 Findings, 4 Identity, 5 Unused (with unused data)',
   'Move       Up/Down or j/k, PgUp/PgDn, g/G or Home/End',
   'Details    Enter opens the selected row, Esc goes back',
   'Filter     / then type, Enter applies, Esc clears',
