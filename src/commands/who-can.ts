@@ -1,4 +1,4 @@
-import {Args, Command, Flags} from '@oclif/core'
+import {Args, Command, Errors, Flags} from '@oclif/core'
 import {kubeFlags, kubeOptionsFromFlags} from '../kube/flags.js'
 import type {WhoCanReport} from '../services/who-can.js'
 
@@ -65,6 +65,7 @@ Exit codes: 0 answered; 2 usage; 3 kubeconfig; 4 cluster unreachable; 5 unauthor
     const interactive = wantsDashboard({output: flags.output, interactive: flags.interactive})
     let report: WhoCanReport | undefined
     let viewed = false
+    let loadError: unknown
     // Nothing may write to the terminal while the dashboard draws on it: warnings wait.
     const held: string[] = []
     const onWarning = (message: string) => (interactive ? held.push(`warning: ${message}`) : warn(`warning: ${message}`))
@@ -88,17 +89,27 @@ Exit codes: 0 answered; 2 usage; 3 kubeconfig; 4 cluster unreachable; 5 unauthor
         const {toWhoCanResult} = await import('../services/dashboard.js')
         let shown: WhoCanReport | undefined
         const quit = await showDashboard(async () => {
-          shown = await run()
+          try {
+            shown = await run()
+          } catch (error) {
+            // Keep the service's own error: its type decides the exit code and message.
+            loadError = error
+            throw error
+          }
           return {whoCan: toWhoCanResult(shown), events: [], findings: [], context: contextOf(shown)}
         })
         if (quit && shown) {
           report = shown
           viewed = true
         }
+        // Quit while still loading: the user abandoned the question; do not ask it again.
+        if (quit && !shown) this.exit(130)
       }
       report ??= await run()
-    } catch (error) {
+    } catch (caught) {
+      if (caught instanceof Errors.ExitError) throw caught
       for (const line of held) warn(line)
+      const error = loadError ?? caught
       if (error instanceof QuestionError || error instanceof UsageError) this.error(error.message, {exit: 2})
       const {message, exitCode} = describeError(error)
       this.error(message, {exit: exitCode})
