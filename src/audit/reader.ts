@@ -446,7 +446,13 @@ class SourceReader {
 
   private emit(obj: unknown, origin: EventOrigin, file: string, lineNo: number, out: AuditEvent[]): void {
     const inner: SkipReason[] = []
-    const result = normaliseRecord(obj, origin, inner)
+    let result: AuditEvent[] | SkipReason
+    try {
+      result = normaliseRecord(obj, origin, inner)
+    } catch {
+      // Absurdly deep nesting (10k levels of lists) overflows the stack: bad input, not the end of the file.
+      result = 'unknown-shape'
+    }
     for (const r of inner) this.skip(r, file, lineNo)
     if (typeof result === 'string') this.skip(result, file, lineNo)
     else for (const e of result) out.push(e)
@@ -671,17 +677,18 @@ export function searchKey(needle: string): string {
 export function sniffMode(file: string, head: Buffer): Mode {
   const text = head.toString('utf8', 0, Math.min(head.length, 64 * 1024))
   const lines = text.split('\n')
-  let firstLine: string | undefined
-  for (const l of lines) {
-    const t = l.trim()
-    if (t === '' || t.startsWith('#')) continue
-    firstLine = t
-    break
-  }
+  const meaningful = lines.map((l) => l.trim()).filter((t) => t !== '' && !t.startsWith('#'))
+  const firstLine = meaningful[0]
   if (firstLine === undefined) return /\.ya?ml$/i.test(file) ? 'yaml' : 'lines'
   if (firstLine.startsWith('{')) {
-    // A JSON line closes on the same line; a pretty-printed document does not.
-    return firstLine.endsWith('}') && lines.length > 1 ? 'lines' : firstLine.endsWith('}') ? 'lines' : 'documents'
+    // A JSON line closes on the same line; a pretty-printed document does not, and its next line
+    // is a member, not another object. A first line cut short (rotation, a partial copy) followed
+    // by whole JSON lines is a damaged JSON-lines file: read as documents, everything after it
+    // would be swallowed into one unterminated document.
+    if (firstLine.endsWith('}')) return 'lines'
+    const next = meaningful[1]
+    if (next === undefined) return firstLine === '{' ? 'documents' : 'lines'
+    return next.startsWith('{') ? 'lines' : 'documents'
   }
   if (firstLine.startsWith('[')) return firstLine.endsWith(']') ? 'lines' : 'documents'
   if (/\.ya?ml$/i.test(file) || firstLine === '---' || /^[A-Za-z_@'"][\w@./'"-]*:(\s|$)/.test(firstLine)) return 'yaml'
