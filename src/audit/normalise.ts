@@ -16,6 +16,7 @@ export type SkipReason =
   | 'corrupt-gzip'
   | 'read-error'
   | 'document-too-large'
+  | 'too-deep'
 
 /**
  * Normalise one parsed record. Returns the events it holds (an envelope such as an EventList or

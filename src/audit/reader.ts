@@ -582,27 +582,36 @@ class SourceReader {
     const text = Buffer.concat(parts).toString('utf8')
     // Loaded only for YAML inputs: workers and JSON-only runs start faster without it.
     const {LineCounter, parseAllDocuments} = await import('yaml')
-    const counter = new LineCounter()
     const out: AuditEvent[] = []
-    let docs
-    try {
-      docs = parseAllDocuments(text, {lineCounter: counter, uniqueKeys: false})
-    } catch {
-      this.stats.records++
-      this.skip('not-yaml', file, 1)
-      return
-    }
-    for (const doc of Array.isArray(docs) ? docs : [docs]) {
-      // The first line of content, not the `---` or comments before it.
-      const contents = doc.contents as {range?: [number, number, number]} | null
-      const line = counter.linePos(contents?.range?.[0] ?? doc.range?.[0] ?? 0).line
-      if (doc.contents === null && doc.errors.length === 0) continue // empty document
-      this.stats.records++
-      if (doc.errors.length > 0) {
-        this.skip('not-yaml', file, line)
+    // Each `---` document on its own, so that one too deep to parse safely is skipped alone: the
+    // YAML parser recurses per nesting level, and thousands of levels can exhaust V8 fatally.
+    for (const part of splitYamlDocuments(text)) {
+      if (yamlNestingExceeds(part.text, MAX_YAML_DEPTH)) {
+        this.stats.records++
+        this.skip('too-deep', file, part.firstLine)
         continue
       }
-      this.emit(doc.toJS({maxAliasCount: 100}), {format: 'k8s', file, line}, file, line, out)
+      const counter = new LineCounter()
+      let docs
+      try {
+        docs = parseAllDocuments(part.text, {lineCounter: counter, uniqueKeys: false})
+      } catch {
+        this.stats.records++
+        this.skip('not-yaml', file, part.firstLine)
+        continue
+      }
+      for (const doc of Array.isArray(docs) ? docs : [docs]) {
+        // The first line of content, not the `---` or comments before it.
+        const contents = doc.contents as {range?: [number, number, number]} | null
+        const line = part.firstLine - 1 + counter.linePos(contents?.range?.[0] ?? doc.range?.[0] ?? 0).line
+        if (doc.contents === null && doc.errors.length === 0) continue // empty document
+        this.stats.records++
+        if (doc.errors.length > 0) {
+          this.skip('not-yaml', file, line)
+          continue
+        }
+        this.emit(doc.toJS({maxAliasCount: 100}), {format: 'k8s', file, line}, file, line, out)
+      }
     }
     if (out.length > 0) yield out
   }
@@ -754,6 +763,60 @@ const STAGE_RANK: Record<string, number> = {ResponseComplete: 4, Panic: 3, Respo
  * is enough; a stage arriving after its request left the window is counted as a duplicate and
  * dropped, using a bounded set of recently emitted keys (eight windows long: keys are small).
  */
+/** Deeper than any real audit record; past it the YAML parser's recursion is a risk. */
+const MAX_YAML_DEPTH = 256
+
+/** Split a YAML stream at its `---` lines, keeping each part's first line number (1-based). */
+export function splitYamlDocuments(text: string): {text: string; firstLine: number}[] {
+  const parts: {text: string; firstLine: number}[] = []
+  const lines = text.split('\n')
+  let start = 0
+  for (let i = 1; i <= lines.length; i++) {
+    if (i === lines.length || /^---(\s|$)/.test(lines[i] ?? '')) {
+      parts.push({text: lines.slice(start, i).join('\n'), firstLine: start + 1})
+      start = i
+    }
+  }
+  return parts
+}
+
+/**
+ * A cheap bound on a YAML document's nesting, before parsing: flow brackets outside quotes, and
+ * block indentation (two columns or more per level in practice, so indentation / 2 bounds it).
+ */
+export function yamlNestingExceeds(text: string, max: number): boolean {
+  let depth = 0
+  let quote: string | undefined
+  let lineStart = true
+  let indent = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]
+    if (c === '\n') {
+      lineStart = true
+      indent = 0
+      quote = undefined
+      continue
+    }
+    if (lineStart) {
+      if (c === ' ' || c === '-') {
+        indent++
+        if (indent / 2 > max) return true
+        continue
+      }
+      lineStart = false
+    }
+    if (quote) {
+      if (c === quote) quote = undefined
+      continue
+    }
+    if (c === '"' || c === "'") quote = c
+    else if (c === '[' || c === '{') {
+      if (++depth > max) return true
+    } else if (c === ']' || c === '}') depth = Math.max(0, depth - 1)
+  }
+  return false
+}
+
 class StageMerger {
   private readonly pending = new Map<string, AuditEvent>()
   private readonly emitted = new Set<string>()
