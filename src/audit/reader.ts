@@ -9,6 +9,7 @@ import path from 'node:path'
 import {Readable} from 'node:stream'
 import {createGunzip} from 'node:zlib'
 import type {AuditEvent, EventOrigin} from './event.js'
+import {collectGarbage} from '../lib/collect-garbage.js'
 import {normaliseCsvRow, normaliseRecord, type SkipReason} from './normalise.js'
 
 export interface ReadOptions {
@@ -312,9 +313,15 @@ class SourceReader {
     let carry: Buffer | undefined
     let lineNo = 0
     let overflowing = false // inside a line longer than maxLine: drop bytes until its newline
+    let sinceCollect = 0
     try {
       for await (const chunk of chunks) {
         stats.bytes += chunk.length
+        sinceCollect += chunk.length
+        if (sinceCollect >= COLLECT_EVERY_BYTES) {
+          sinceCollect = 0
+          collectGarbage()
+        }
         const buf = chunk
         const out: AuditEvent[] = []
         let start = 0
@@ -763,6 +770,9 @@ const STAGE_RANK: Record<string, number> = {ResponseComplete: 4, Panic: 3, Respo
  * is enough; a stage arriving after its request left the window is counted as a duplicate and
  * dropped, using a bounded set of recently emitted keys (eight windows long: keys are small).
  */
+/** Bytes read between full collections on long streams (see src/lib/collect-garbage.ts). */
+const COLLECT_EVERY_BYTES = 256 * 1024 * 1024
+
 /** Deeper than any real audit record; past it the YAML parser's recursion is a risk. */
 const MAX_YAML_DEPTH = 256
 

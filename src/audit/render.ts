@@ -100,7 +100,7 @@ function countTable(title: string, keyName: string, rows: CountRow[], headers: b
   const shown = rows.slice(0, limit)
   const body = renderTable(
     [keyName, 'count', 'users', 'failures', 'first seen', 'last seen'],
-    shown.map((r) => [r.key === '' ? '(none)' : r.key, String(r.count), String(r.users), String(r.failures), formatTime(r.firstSeen), formatTime(r.lastSeen)]),
+    shown.map((r) => [r.key === '' ? '(none)' : r.key, String(r.count), usersText(r), String(r.failures), formatTime(r.firstSeen), formatTime(r.lastSeen)]),
     {headers},
   )
   const more = rows.length > limit ? `(${rows.length - limit} more; -o json for all)\n` : ''
@@ -116,7 +116,7 @@ export function renderSummary(summary: Summary, format: OutputFormat, options: {
   if (format === 'csv') {
     const rows: string[][] = []
     const add = (kind: string, list: CountRow[]) => {
-      for (const r of list) rows.push([kind, sanitizeForTerminal(r.key), String(r.count), String(r.users), String(r.failures), formatTime(r.firstSeen), formatTime(r.lastSeen)])
+      for (const r of list) rows.push([kind, sanitizeForTerminal(r.key), String(r.count), usersText(r), String(r.failures), formatTime(r.firstSeen), formatTime(r.lastSeen)])
     }
     add('user', summary.users)
     add('group', summary.groups)
@@ -151,3 +151,8 @@ export function renderSummary(summary: Summary, format: OutputFormat, options: {
 
 // The terminal-safe JSON and YAML helpers live with the renderers; re-exported for callers here.
 export {escapeJsonForTerminal, yamlSafe} from '../output/formats.js'
+
+/** `32+` once a row has more distinct users than the summary counts exactly. */
+function usersText(r: CountRow): string {
+  return r.usersCapped ? `${r.users}+` : String(r.users)
+}

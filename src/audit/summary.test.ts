@@ -59,3 +59,17 @@ describe('summarise', () => {
     expect(classifyUserAgent(undefined)).toBe('unknown')
   })
 })
+
+describe('bounded summary memory', () => {
+  it('counts distinct users per row exactly up to USERS_CAP, then says "at least"', async () => {
+    const {createSummary, USERS_CAP} = await import('./summary.js')
+    const summary = createSummary()
+    const base = {time: 1, verb: 'get', sourceIPs: ['10.0.0.1'], resource: 'secrets', namespace: 'a', name: 'db', origin: {format: 'k8s' as const}}
+    for (let i = 0; i < USERS_CAP + 10; i++) summary.add({...base, user: {username: `user-${i}`, groups: ['g']}})
+    const result = summary.result()
+    expect(result.objects[0]).toMatchObject({count: USERS_CAP + 10, users: USERS_CAP, usersCapped: true})
+    expect(result.groups[0]).toMatchObject({key: 'g', users: USERS_CAP, usersCapped: true})
+    expect(result.users).toHaveLength(USERS_CAP + 10)
+    expect(result.users[0]!.usersCapped).toBeUndefined()
+  })
+})

@@ -9,9 +9,21 @@ export interface CountRow {
   lastSeen: number
   /** Responses >= 400 (denied, missing, errors). */
   failures: number
-  /** Distinct effective users behind this row (groups, IPs, agents, objects). */
+  /** Distinct effective users behind this row (groups, IPs, agents, objects), counted up to USERS_CAP. */
   users: number
+  /** More distinct users than USERS_CAP: `users` is a lower bound. */
+  usersCapped?: boolean
 }
+
+/**
+ * Distinct users are counted exactly up to this many per row. Keeping every user of every object
+ * would grow with the log (objects x users), not with the variety of the data; past a few dozen
+ * identities the exact number tells a hunter nothing more.
+ */
+export const USERS_CAP = 32
+
+/** Distinct objects counted exactly per service account (far above the 'many objects' threshold). */
+const SA_OBJECTS_CAP = 1000
 
 export type AgentType = 'kubectl' | 'client-go' | 'browser/curl' | 'sdk' | 'unknown'
 
@@ -60,11 +72,13 @@ interface Acc {
   lastSeen: number
   failures: number
   users: Set<string>
+  usersCapped: boolean
 }
 
 interface SaAcc {
   count: number
   objects: Set<string>
+  objectsCapped: boolean
   namespaces: Set<string>
   failures: number
   agents: Set<AgentType>
@@ -107,9 +121,12 @@ export function createSummary(thresholds: SummaryThresholds = {}): SummaryBuilde
       t.users.add(who)
       agentTypes.set(type, t)
       if (isServiceAccount(who)) {
-        const sa = serviceAccounts.get(who) ?? {count: 0, objects: new Set(), namespaces: new Set(), failures: 0, agents: new Set()}
+        const sa = serviceAccounts.get(who) ?? {count: 0, objects: new Set(), objectsCapped: false, namespaces: new Set(), failures: 0, agents: new Set()}
         sa.count++
-        sa.objects.add(objectKey(e))
+        // Counted exactly up to a bound, like users per row: memory follows the data's variety.
+        const key = objectKey(e)
+        if (sa.objects.size < SA_OBJECTS_CAP) sa.objects.add(key)
+        else if (!sa.objects.has(key)) sa.objectsCapped = true
         if (e.namespace) sa.namespaces.add(e.namespace)
         if (failed) sa.failures++
         sa.agents.add(type)
@@ -123,7 +140,7 @@ export function createSummary(thresholds: SummaryThresholds = {}): SummaryBuilde
       const unusual: ServiceAccountActivity[] = []
       for (const [name, sa] of serviceAccounts) {
         const reasons: string[] = []
-        if (sa.objects.size > maxObjects) reasons.push(`${sa.objects.size} distinct objects`)
+        if (sa.objects.size > maxObjects) reasons.push(`${sa.objects.size}${sa.objectsCapped ? '+' : ''} distinct objects`)
         if (sa.namespaces.size > maxNamespaces) reasons.push(`${sa.namespaces.size} namespaces`)
         if (sa.failures >= minFailures) reasons.push(`${sa.failures} failed request${sa.failures === 1 ? '' : 's'}`)
         // A service account token is meant for in-cluster workloads: kubectl or a browser means
@@ -169,19 +186,20 @@ export function summarise(events: Iterable<AuditEvent>, thresholds?: SummaryThre
 function bump(map: Map<string, Acc>, key: string, e: AuditEvent, who: string, failed: boolean): void {
   let acc = map.get(key)
   if (!acc) {
-    acc = {count: 0, firstSeen: e.time, lastSeen: e.time, failures: 0, users: new Set()}
+    acc = {count: 0, firstSeen: e.time, lastSeen: e.time, failures: 0, users: new Set(), usersCapped: false}
     map.set(key, acc)
   }
   acc.count++
   if (e.time > 0 && (acc.firstSeen === 0 || e.time < acc.firstSeen)) acc.firstSeen = e.time
   if (e.time > acc.lastSeen) acc.lastSeen = e.time
   if (failed) acc.failures++
-  acc.users.add(who)
+  if (acc.users.size < USERS_CAP) acc.users.add(who)
+  else if (!acc.users.has(who)) acc.usersCapped = true
 }
 
 function rows(map: Map<string, Acc>): CountRow[] {
   return [...map]
-    .map(([key, a]) => ({key, count: a.count, firstSeen: a.firstSeen, lastSeen: a.lastSeen, failures: a.failures, users: a.users.size}))
+    .map(([key, a]) => ({key, count: a.count, firstSeen: a.firstSeen, lastSeen: a.lastSeen, failures: a.failures, users: a.users.size, ...(a.usersCapped ? {usersCapped: true} : {})}))
     .sort((a, b) => b.count - a.count || cmp(a.key, b.key))
 }
 
