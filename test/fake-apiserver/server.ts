@@ -46,8 +46,8 @@ export interface FakeApiServerOptions {
   authorize?: FakeAuthorizer
   /** Resources (`rolebindings.rbac.authorization.k8s.io`, `secrets`) every request may not touch: 403. */
   forbid?: string[]
-  /** The first `requests` requests are answered `status` (429 by default) with Retry-After. */
-  throttle?: {requests: number; retryAfterSeconds?: number; status?: 429 | 503}
+  /** The first `requests` requests are answered `status` (429 by default) with Retry-After (none when `null`). */
+  throttle?: {requests: number; retryAfterSeconds?: number | null; status?: 429 | 503}
   /** The first `count` requests have their connection destroyed without an answer (ECONNRESET). */
   resetConnections?: number
   /** The first `count` list requests that carry a continue token get 410 Expired. */
@@ -162,11 +162,12 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     entry.user = caller.username
     if (options.throttle && state.throttled < options.throttle.requests) {
       state.throttled++
-      const seconds = options.throttle.retryAfterSeconds ?? 1
+      const seconds = options.throttle.retryAfterSeconds === undefined ? 1 : options.throttle.retryAfterSeconds
       const code = options.throttle.status ?? 429
       const reason = code === 429 ? 'TooManyRequests' : 'ServiceUnavailable'
       const message = code === 429 ? 'Too many requests, please try again later.' : 'The server is currently unable to handle the request'
-      send(res, entry, code, statusJson(code, reason, message, {retryAfterSeconds: seconds}), {'Retry-After': String(seconds)})
+      if (seconds === null) send(res, entry, code, statusJson(code, reason, message))
+      else send(res, entry, code, statusJson(code, reason, message, {retryAfterSeconds: seconds}), {'Retry-After': String(seconds)})
       return
     }
 

@@ -39,8 +39,8 @@ function scenarios(): Scenario[] {
   let listFailures = 0
   return [
     {fault: '429 + Retry-After: 1, first 3 requests', cluster: 'sample', options: {throttle: {requests: 3, retryAfterSeconds: 1}}, allowed: ['correct']},
-    // The fake server always sends Retry-After; 0 is the closest it gets to "absent".
     {fault: '429 + Retry-After: 0, first 3 requests', cluster: 'sample', options: {throttle: {requests: 3, retryAfterSeconds: 0}}, allowed: ['correct']},
+    {fault: '429 without Retry-After, first 2 requests', cluster: 'sample', options: {throttle: {requests: 2, retryAfterSeconds: null}}, allowed: ['correct']},
     {fault: '503 + Retry-After: 1, first 2 requests', cluster: 'sample', options: {throttle: {requests: 2, retryAfterSeconds: 1, status: 503}}, allowed: ['correct']},
     {fault: '429 on every request', cluster: 'sample', options: {throttle: {requests: 1_000_000, retryAfterSeconds: 0}}, extraArgs: ['--request-timeout', '20s'], allowed: ['error', 'incomplete'], errorSays: /429|too many|throttl|rate/i},
     {
