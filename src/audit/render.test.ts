@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import type {AuditEvent} from './event.js'
-import {createEventSink, escapeJsonForTerminal, eventRow, renderEventTable, renderSummary, yamlSafe} from './render.js'
+import {escapeJsonForTerminal, yamlSafe} from '../output/formats.js'
+import {createEventSink, eventRow, renderEventTable, renderSummary} from './render.js'
 import {summarise} from './summary.js'
 
 function e(extra: Partial<AuditEvent> = {}): AuditEvent {

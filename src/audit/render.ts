@@ -1,7 +1,7 @@
 // Rows and documents for `recent` output. Every attacker-controlled string reaches a terminal only
 // through renderTable (sanitised there) or the JSON/YAML/CSV encoders (escaped there); events
 // carry no body values by construction (normalise.ts), so nothing here can print one.
-import {escapeJsonForTerminal, renderCsv, renderJsonLine, renderYaml, yamlSafe, type OutputFormat} from '../output/formats.js'
+import {renderCsv, renderJson, renderJsonLine, renderYaml, type OutputFormat} from '../output/formats.js'
 import {renderTable} from '../output/table.js'
 import {sanitizeForTerminal} from '../lib/sanitize.js'
 import type {AuditEvent} from './event.js'
@@ -76,7 +76,7 @@ export function createEventSink(format: OutputFormat, options: {headers?: boolea
   let first = true
   switch (format) {
     case 'json':
-      return {add: (e) => escapeJsonForTerminal(renderJsonLine(outputEvent(e))), end: () => ''}
+      return {add: (e) => renderJsonLine(outputEvent(e)), end: () => ''}
     case 'csv':
       return {
         add(e) {
@@ -87,7 +87,7 @@ export function createEventSink(format: OutputFormat, options: {headers?: boolea
         end: () => (first && headers ? renderCsv(CSV_COLUMNS, [], {headers: true}) : ''),
       }
     case 'yaml':
-      return {add: (e) => (held.push(e), ''), end: () => (held.length > 0 ? renderYaml(yamlSafe(held.map(outputEvent))) : '[]\n')}
+      return {add: (e) => (held.push(e), ''), end: () => (held.length > 0 ? renderYaml(held.map(outputEvent)) : '[]\n')}
     default:
       return {
         add: (e) => (held.push(e), ''),
@@ -109,8 +109,8 @@ function countTable(title: string, keyName: string, rows: CountRow[], headers: b
 
 /** The summary as tables (table/wide), or as one JSON/YAML document. */
 export function renderSummary(summary: Summary, format: OutputFormat, options: {headers?: boolean; limit?: number} = {}): string {
-  if (format === 'json') return escapeJsonForTerminal(JSON.stringify(summary, null, 2) + '\n')
-  if (format === 'yaml') return renderYaml(yamlSafe(summary))
+  if (format === 'json') return renderJson(summary)
+  if (format === 'yaml') return renderYaml(summary)
   const headers = options.headers ?? true
   const limit = options.limit ?? (format === 'wide' ? Number.POSITIVE_INFINITY : 20)
   if (format === 'csv') {
@@ -149,8 +149,6 @@ export function renderSummary(summary: Summary, format: OutputFormat, options: {
   return out
 }
 
-// The terminal-safe JSON and YAML helpers live with the renderers; re-exported for callers here.
-export {escapeJsonForTerminal, yamlSafe} from '../output/formats.js'
 
 /** `32+` once a row has more distinct users than the summary counts exactly. */
 function usersText(r: CountRow): string {

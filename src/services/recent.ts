@@ -110,13 +110,12 @@ function tableOnly(format: Exclude<RecentFormat, 'cim'>): Exclude<RecentFormat, 
 async function renderFindings(findings: Finding[], format: Exclude<RecentFormat, 'cim'>, headers: boolean): Promise<string> {
   const {FINDING_COLUMNS, FINDING_WIDE_COLUMNS, findingRow} = await import('../detect/describe.js')
   const {renderCsv, renderJsonLine, renderYaml} = await import('../output/formats.js')
-  const {escapeJsonForTerminal, yamlSafe} = await import('../audit/render.js')
   const {renderTable} = await import('../output/table.js')
   switch (format) {
     case 'json':
-      return escapeJsonForTerminal(findings.map((f) => renderJsonLine(f)).join(''))
+      return findings.map((f) => renderJsonLine(f)).join('')
     case 'yaml':
-      return renderYaml(yamlSafe(findings))
+      return renderYaml(findings)
     case 'csv':
       return renderCsv([...FINDING_WIDE_COLUMNS], findings.map((f) => findingRow(f, {wide: true})), {headers})
     default: {
