@@ -1,4 +1,5 @@
 import {Command, Flags} from '@oclif/core'
+import type {RecentFormat} from '../services/recent.js'
 import {kubeFlags, parseRequestTimeout} from '../kube/flags.js'
 
 const CLOUD = 'CLOUD / SIEM'
@@ -163,6 +164,7 @@ interrupted (what was fetched is printed).`
 
     const cloud = specs.length > 0 ? await this.openCloud(specs, filter, withFindings, flags) : undefined
     const shownEvents: import('../audit/event.js').AuditEvent[] | undefined = flags['hec-events'] ? [] : undefined
+    const {BufferedStdout} = await import('../output/buffered-stdout.js')
     const out = new BufferedStdout()
     let result
     try {
@@ -307,26 +309,3 @@ const INTERRUPTED_EXIT_CODE = 130
 
 /** `--fail-on` matched: distinct from 1 (error) and 2 (usage) so cron jobs can tell them apart. */
 const FINDINGS_EXIT_CODE = 9
-
-type RecentFormat = 'table' | 'wide' | 'json' | 'yaml' | 'csv' | 'cim'
-
-/** Batches small writes and honours backpressure, so `-o json` streams at disk speed into a pipe. */
-class BufferedStdout {
-  private parts: string[] = []
-  private size = 0
-
-  async write(text: string): Promise<void> {
-    if (text === '') return
-    this.parts.push(text)
-    this.size += text.length
-    if (this.size >= 64 * 1024) await this.flush()
-  }
-
-  async flush(): Promise<void> {
-    if (this.parts.length === 0) return
-    const text = this.parts.join('')
-    this.parts = []
-    this.size = 0
-    if (!process.stdout.write(text)) await new Promise<void>((resolve) => process.stdout.once('drain', resolve))
-  }
-}

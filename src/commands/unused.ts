@@ -79,6 +79,7 @@ Without -n, the whole cluster is analysed (RoleBindings of every namespace).`
       if (interactive) {
         const {showDashboard} = await import('../services/interactive.js')
         const {toUnusedView} = await import('../services/unused-view.js')
+        const {sourceLabel} = await import('../services/dashboard.js')
         let shown: UnusedReport | undefined
         const quit = await showDashboard(
           async (progress) => {
@@ -89,7 +90,7 @@ Without -n, the whole cluster is analysed (RoleBindings of every namespace).`
               loadError = error
               throw error
             }
-            return {unused: await toUnusedView(shown), events: [], findings: [], context: contextOf(shown)}
+            return {unused: await toUnusedView(shown), events: [], findings: [], context: sourceLabel(shown.source)}
           },
           {message: 'Reading RBAC and the audit log…', initialView: 'unused'},
         )
@@ -144,8 +145,4 @@ Without -n, the whole cluster is analysed (RoleBindings of every namespace).`
       this.exit(INCOMPLETE_EXIT_CODE)
     }
   }
-}
-
-function contextOf(report: UnusedReport): string {
-  return report.source.kind === 'manifests' ? `manifests: ${report.source.paths.join(', ')}` : (report.source.context ?? report.source.server)
 }

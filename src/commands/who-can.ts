@@ -86,7 +86,7 @@ Exit codes: 0 answered; 2 usage; 3 kubeconfig; 4 cluster unreachable; 5 unauthor
       })
       if (interactive) {
         const {showDashboard} = await import('../services/interactive.js')
-        const {toWhoCanResult} = await import('../services/dashboard.js')
+        const {sourceLabel, toWhoCanResult} = await import('../services/dashboard.js')
         let shown: WhoCanReport | undefined
         const quit = await showDashboard(async () => {
           try {
@@ -96,7 +96,7 @@ Exit codes: 0 answered; 2 usage; 3 kubeconfig; 4 cluster unreachable; 5 unauthor
             loadError = error
             throw error
           }
-          return {whoCan: toWhoCanResult(shown), events: [], findings: [], context: contextOf(shown)}
+          return {whoCan: toWhoCanResult(shown), events: [], findings: [], context: sourceLabel(shown.source)}
         })
         if (quit && shown) {
           report = shown
@@ -132,8 +132,4 @@ Exit codes: 0 answered; 2 usage; 3 kubeconfig; 4 cluster unreachable; 5 unauthor
     for (const line of whoCanDiagnostics(report)) warn(line)
     if (report.incomplete) this.exit(INCOMPLETE_EXIT_CODE)
   }
-}
-
-function contextOf(report: WhoCanReport): string {
-  return report.source.kind === 'manifests' ? `manifests: ${report.source.paths.join(', ')}` : (report.source.context ?? report.source.server)
 }

@@ -29,7 +29,7 @@ export async function loadDashboardData(sources: DashboardSources, progress: (me
     const {runWhoCan} = await import('./who-can.js')
     const report = await runWhoCan({...sources.whoCan, onProgress: progress})
     data.whoCan = toWhoCanResult(report)
-    data.context = report.source.kind === 'manifests' ? `manifests: ${report.source.paths.join(', ')}` : (report.source.context ?? report.source.server)
+    data.context = sourceLabel(report.source)
   }
   if (sources.audit && sources.audit.inputs.length > 0) {
     const {openRecent} = await import('../audit/recent.js')
@@ -83,6 +83,11 @@ export async function followSubscription(inputs: string[], filter: FilterSpec): 
 
 function newest(events: AuditEvent[], max: number): AuditEvent[] {
   return events.sort((a, b) => a.time - b.time).slice(-max)
+}
+
+/** Where the RBAC objects came from, as the dashboard's title shows it. */
+export function sourceLabel(source: {kind: 'manifests'; paths: string[]} | {kind: 'cluster'; server: string; context?: string}): string {
+  return source.kind === 'manifests' ? `manifests: ${source.paths.join(', ')}` : (source.context ?? source.server)
 }
 
 export function toWhoCanResult(report: WhoCanReport): WhoCanResult {
