@@ -10,6 +10,7 @@ import {Readable} from 'node:stream'
 import {createGunzip} from 'node:zlib'
 import type {AuditEvent, EventOrigin} from './event.js'
 import {collectGarbage} from '../lib/collect-garbage.js'
+import {createLineScanner, firstNonBlank, isBlank, lineHasNeedle, type LineScanner} from './line-scan.js'
 import {normaliseCsvRow, normaliseRecord, type SkipReason} from './normalise.js'
 
 export interface ReadOptions {
@@ -65,54 +66,42 @@ export interface ReadStats {
 export interface AuditStream extends AsyncIterable<AuditEvent> {
   /** Complete once iteration has ended. */
   readonly stats: ReadStats
+  /** The same events in the arrays they are read in: one await per batch rather than per event. */
+  batches(): AsyncIterable<AuditEvent[]>
 }
 
 const MiB = 1024 * 1024
 const NEWLINE = 0x0a
 
 export function readAuditEvents(inputs: string[], options: ReadOptions = {}): AuditStream {
-  const stats: ReadStats = {
-    inputs: 0,
-    bytes: 0,
-    records: 0,
-    prefiltered: 0,
-    events: 0,
-    duplicates: 0,
-    skipped: 0,
-    skipReasons: {},
-    truncated: 0,
-    skipPositions: [],
-  }
+  const stats: ReadStats = emptyStats()
   return {
     stats,
-    [Symbol.asyncIterator]: () => iterate(inputs, options, stats)[Symbol.asyncIterator](),
+    batches: () => iterate(inputs, options, stats),
+    [Symbol.asyncIterator]: () => eachEvent(iterate(inputs, options, stats))[Symbol.asyncIterator](),
   }
 }
 
-async function* iterate(inputs: string[], options: ReadOptions, stats: ReadStats): AsyncGenerator<AuditEvent> {
+/** Batches of events, one by one. */
+export async function* eachEvent<T>(batches: AsyncIterable<T[]>): AsyncGenerator<T> {
+  for await (const batch of batches) yield* batch
+}
+
+async function* iterate(inputs: string[], options: ReadOptions, stats: ReadStats): AsyncGenerator<AuditEvent[]> {
   const reader = new SourceReader(options, stats)
   const dedupe = options.dedupe === false ? undefined : new StageMerger(options.dedupeWindow ?? 8192, stats)
   for await (const source of expandInputs(inputs, reader)) {
     const batches = (await parallelEligible(source, options)) ? readParallel(source, options, stats, reader) : reader.read(source)
     for await (const batch of batches) {
-      for (const event of batch) {
-        if (!dedupe) {
-          stats.events++
-          yield event
-          continue
-        }
-        for (const out of dedupe.add(event)) {
-          stats.events++
-          yield out
-        }
-      }
+      const out = dedupe ? dedupe.addAll(batch) : batch
+      stats.events += out.length
+      if (out.length > 0) yield out
     }
   }
   if (dedupe) {
-    for (const out of dedupe.flush()) {
-      stats.events++
-      yield out
-    }
+    const out = dedupe.flush()
+    stats.events += out.length
+    if (out.length > 0) yield out
   }
 }
 
@@ -251,11 +240,13 @@ class SourceReader {
   constructor(
     private readonly options: ReadOptions,
     private readonly stats: ReadStats,
+    /** Shared by the ranges one worker scans: its kernel and probes are set up once. */
+    private scanner?: LineScanner,
   ) {
     this.maxLine = options.maxLineBytes ?? 16 * MiB
     this.maxDoc = options.maxDocumentBytes ?? 64 * MiB
     this.maxPositions = options.maxSkipPositions ?? 5
-    this.needles = options.prefilter && options.prefilter.length > 0 ? options.prefilter.map((n) => Buffer.from(searchKey(n))) : undefined
+    this.needles = options.prefilter && options.prefilter.length > 0 ? options.prefilter.map((n) => Buffer.from(n)) : undefined
   }
 
   skip(reason: SkipReason, file: string, line: number): void {
@@ -271,8 +262,12 @@ class SourceReader {
 
   /** Workers: scan one byte range [start, end) of a plain file, line numbers relative to the range. */
   async *readRange(file: string, start: number, end: number): AsyncGenerator<AuditEvent[]> {
-    const stream = createReadStream(file, {start, end: end - 1, highWaterMark: MiB}) as AsyncIterable<Buffer>
-    yield* this.readLines(file, stream)
+    const source = await fileRangeSource(file, start, end)
+    try {
+      yield* this.readLines(file, source)
+    } finally {
+      await source.close()
+    }
   }
 
   async *read(file: string): AsyncGenerator<AuditEvent[]> {
@@ -301,122 +296,132 @@ class SourceReader {
       }),
     }
     const all = prepend(first.value, rest)
-    if (mode === 'lines') yield* this.readLines(file, all)
-    else if (mode === 'documents') yield* this.readDocuments(file, all)
+    if (mode === 'lines') {
+      const source = streamSource(all)
+      try {
+        yield* this.readLines(file, source)
+      } finally {
+        await source.close()
+      }
+    } else if (mode === 'documents') yield* this.readDocuments(file, all)
     else yield* this.readYaml(file, all)
   }
 
   /** JSON lines and CSV rows, detected per line. */
-  private async *readLines(file: string, chunks: AsyncIterable<Buffer>): AsyncGenerator<AuditEvent[]> {
+  private async *readLines(file: string, source: ChunkSource): AsyncGenerator<AuditEvent[]> {
     const stats = this.stats
-    const needles = this.needles
-    let carry: Buffer | undefined
+    const scanner = (this.scanner ??= scannerFor(this.options))
+    const win = scanner.window
+    const capacity = scanner.capacity
+    let filled = 0 // window[0, filled) holds the start of a line not ended yet
     let lineNo = 0
-    let overflowing = false // inside a line longer than maxLine: drop bytes until its newline
+    // A line longer than the window: its pieces, or `overflowing` once it is past maxLine (dropped).
+    let long: Buffer[] | undefined
+    let longBytes = 0
+    let overflowing = false
     let sinceCollect = 0
-    try {
-      for await (const chunk of chunks) {
-        stats.bytes += chunk.length
-        sinceCollect += chunk.length
-        if (sinceCollect >= COLLECT_EVERY_BYTES) {
-          sinceCollect = 0
-          collectGarbage()
-        }
-        const buf = chunk
-        const out: AuditEvent[] = []
-        let start = 0
-        if (carry) {
-          // Finish the line begun in the previous chunk by copying only that line, never the chunk.
-          const nl0 = buf.indexOf(NEWLINE)
-          if (nl0 < 0) {
-            if (carry.length + buf.length > this.maxLine) {
-              this.skip('line-too-long', file, lineNo + 1)
-              stats.records++
-              overflowing = true
-              carry = undefined
-            } else carry = Buffer.concat([carry, buf])
-            continue
-          }
-          const joined = Buffer.concat([carry, buf.subarray(0, nl0)])
-          carry = undefined
-          lineNo++
-          if (needles && !this.anyNeedle(joined, needles, needles.map(() => -2), 0, joined.length)) {
-            if (!isBlank(joined, 0, joined.length)) {
-              stats.records++
-              stats.prefiltered++
-            }
-          } else this.handleLine(joined, 0, joined.length, file, lineNo, out)
-          start = nl0 + 1
-        }
-        // Next position of each needle in buf; -1 once a needle no longer occurs.
-        const nextHit = needles ? needles.map(() => -2) : []
-        for (;;) {
-          const nl = buf.indexOf(NEWLINE, start)
-          if (nl < 0) break
-          lineNo++
-          if (overflowing) {
-            overflowing = false
-            start = nl + 1
-            continue
-          }
-          if (needles && !this.anyNeedle(buf, needles, nextHit, start, nl)) {
-            if (nl > start && !isBlank(buf, start, nl)) {
-              stats.records++
-              stats.prefiltered++
-            }
-            start = nl + 1
-            continue
-          }
-          this.handleLine(buf, start, nl, file, lineNo, out)
-          start = nl + 1
-        }
-        if (start < buf.length) {
-          const remaining = buf.length - start
-          if (overflowing) {
-            // still inside the over-long line: drop
-          } else if (remaining > this.maxLine) {
-            this.skip('line-too-long', file, lineNo + 1)
-            stats.records++
-            overflowing = true
-          } else {
-            // A copy, so the big chunk can be freed.
-            carry = Buffer.from(buf.subarray(start))
-          }
-        }
-        if (out.length > 0) yield out
+    let out: AuditEvent[] = []
+    let base = 0
+    const onLine = (start: number, end: number, index: number) => this.handleLine(win, start, end, file, base + index + 1, out)
+    for (;;) {
+      let n: number
+      try {
+        n = await source.read(win, filled, capacity - filled)
+      } catch (error) {
+        this.skip(isGzipError(error) ? 'corrupt-gzip' : 'read-error', file, lineNo + 1)
+        this.lines = lineNo
+        return
       }
-    } catch (error) {
-      this.skip(isGzipError(error) ? 'corrupt-gzip' : 'read-error', file, lineNo + 1)
-      this.lines = lineNo
-      return
+      if (n === 0) break
+      stats.bytes += n
+      sinceCollect += n
+      if (sinceCollect >= COLLECT_EVERY_BYTES) {
+        sinceCollect = 0
+        collectGarbage()
+      }
+      const end = filled + n
+      let start = 0
+      if (long || overflowing) {
+        const nl = win.subarray(0, end).indexOf(NEWLINE)
+        if (nl < 0) {
+          if (!overflowing) longBytes = this.growLongLine(long as Buffer[], longBytes, win.subarray(0, end), file, lineNo + 1)
+          if (longBytes < 0) {
+            overflowing = true
+            long = undefined
+          }
+          filled = 0
+          continue
+        }
+        lineNo++
+        if (!overflowing) {
+          const line = Buffer.concat([...(long as Buffer[]), win.subarray(0, nl)])
+          if (line.length > this.maxLine) {
+            this.skip('line-too-long', file, lineNo)
+            stats.records++
+          } else this.handleSingleLine(line, file, lineNo, out)
+        }
+        long = undefined
+        overflowing = false
+        start = nl + 1
+      }
+      const last = win.lastIndexOf(NEWLINE, end - 1)
+      if (last >= start) {
+        base = lineNo
+        const counts = scanner.scan(start, last + 1, onLine)
+        lineNo += counts.lines
+        stats.records += counts.records
+        stats.prefiltered += counts.records
+        start = last + 1
+      }
+      if (end - start === capacity) {
+        // A whole window without a newline: the line goes on outside it.
+        longBytes = this.growLongLine((long = []), 0, win.subarray(0, end), file, lineNo + 1)
+        if (longBytes < 0) {
+          overflowing = true
+          long = undefined
+        }
+        filled = 0
+      } else {
+        win.copyWithin(0, start, end)
+        filled = end - start
+      }
+      if (out.length > 0) {
+        yield out
+        out = []
+      }
+    }
+    if (filled > 0 || long) {
+      // The last line has no newline.
+      lineNo++
+      const line = long ? Buffer.concat([...long, win.subarray(0, filled)]) : win.subarray(0, filled)
+      if (line.length > this.maxLine) {
+        this.skip('line-too-long', file, lineNo)
+        stats.records++
+      } else this.handleSingleLine(line, file, lineNo, out)
     }
     this.lines = lineNo
-    if (carry && !overflowing) {
-      lineNo++
-      this.lines = lineNo
-      const out: AuditEvent[] = []
-      if (!needles || this.anyNeedle(carry, needles, needles.map(() => -2), 0, carry.length)) {
-        this.handleLine(carry, 0, carry.length, file, lineNo, out)
-      } else if (!isBlank(carry, 0, carry.length)) {
-        stats.records++
-        stats.prefiltered++
-      }
-      if (out.length > 0) yield out
-    }
+    if (out.length > 0) yield out
   }
 
-  private anyNeedle(buf: Buffer, needles: Buffer[], nextHit: number[], start: number, end: number): boolean {
-    for (let i = 0; i < needles.length; i++) {
-      let hit = nextHit[i] ?? -2
-      if (hit === -1) continue
-      if (hit < start) {
-        hit = buf.indexOf(needles[i] as Buffer, start)
-        nextHit[i] = hit
-        if (hit === -1) continue
-      }
-      if (hit < end) return true
+  /** Keep a copy of a piece of an over-long line; -1 (and a skip) once it passes maxLine. */
+  private growLongLine(pieces: Buffer[], bytes: number, piece: Buffer, file: string, lineNo: number): number {
+    const total = bytes + piece.length
+    if (total > this.maxLine) {
+      this.skip('line-too-long', file, lineNo)
+      this.stats.records++
+      return -1
     }
-    return false
+    pieces.push(Buffer.from(piece))
+    return total
+  }
+
+  /** A line outside the window (the last one, or one longer than the window). */
+  private handleSingleLine(line: Buffer, file: string, lineNo: number, out: AuditEvent[]): void {
+    if (lineHasNeedle(line, this.needles)) this.handleLine(line, 0, line.length, file, lineNo, out)
+    else if (!isBlank(line, 0, line.length)) {
+      this.stats.records++
+      this.stats.prefiltered++
+    }
   }
 
   private handleLine(buf: Buffer, start: number, end: number, file: string, lineNo: number, out: AuditEvent[]): void {
@@ -624,6 +629,53 @@ class SourceReader {
   }
 }
 
+/** Bytes in order, read into the caller's buffer: a file range read in place, or a stream copied. */
+interface ChunkSource {
+  /** Up to `length` bytes into into[offset...]; 0 at the end. */
+  read(into: Buffer, offset: number, length: number): Promise<number>
+  close(): Promise<void>
+}
+
+/** [start, end) of a plain file, read straight into the scanner's window: no buffer per chunk. */
+async function fileRangeSource(file: string, start: number, end: number): Promise<ChunkSource> {
+  const handle = await fsp.open(file)
+  let position = start
+  return {
+    async read(into, offset, length) {
+      const want = Math.min(length, end - position)
+      if (want <= 0) return 0
+      const {bytesRead} = await handle.read(into, offset, want, position)
+      position += bytesRead
+      return bytesRead
+    },
+    close: () => handle.close(),
+  }
+}
+
+/** Stdin, gzip and small files arrive as a stream of Buffers: copied into the window as asked. */
+function streamSource(chunks: AsyncIterable<Buffer>): ChunkSource {
+  const it = chunks[Symbol.asyncIterator]()
+  let current: Buffer | undefined
+  let at = 0
+  return {
+    async read(into, offset, length) {
+      while (!current || at >= current.length) {
+        const next = await it.next()
+        if (next.done) return 0
+        current = next.value
+        at = 0
+      }
+      const n = current.copy(into, offset, at, Math.min(current.length, at + length))
+      at += n
+      return n
+    },
+    async close() {
+      current = undefined
+      await it.return?.()
+    },
+  }
+}
+
 async function openChunks(file: string, stdin?: NodeJS.ReadableStream): Promise<AsyncIterable<Buffer>> {
   // Check first: a read stream on a missing file would emit an unhandled error later.
   if (file !== '-') await fsp.access(file)
@@ -664,31 +716,6 @@ function isGzipError(error: unknown): boolean {
   return code.startsWith('Z_') || code === 'ERR_ZLIB_INITIALIZATION_FAILED' || /unexpected end of file|incorrect header|invalid/i.test(String((error as Error)?.message))
 }
 
-// Letters from rarest to commonest in audit JSON. Buffer.indexOf runs memchr on the needle's first
-// byte and verifies from there, so a needle that starts with a rare byte is found several times
-// faster than one starting with `s` or `e`.
-const BYTE_RARITY = 'qzjxkvwyfbgphmudlcnoirtase'
-
-/**
- * The part of a prefilter needle to search for: a substring (so every line holding the needle
- * still matches; a few extra lines are parsed and then filtered out) starting at its rarest letter,
- * at least four bytes long. `secrets` -> `crets`, `configmaps` -> `figmaps`.
- */
-export function searchKey(needle: string): string {
-  if (needle.length <= 4) return needle
-  let best = 0
-  let bestRank = Number.POSITIVE_INFINITY
-  for (let i = 0; i < needle.length; i++) {
-    const rank = BYTE_RARITY.indexOf(needle[i]?.toLowerCase() ?? '')
-    const r = rank < 0 ? BYTE_RARITY.length : rank
-    if (r < bestRank) {
-      bestRank = r
-      best = i
-    }
-  }
-  return needle.slice(Math.min(best, needle.length - 4))
-}
-
 /** Decide how to split the input from its first bytes (and, for YAML, its name). */
 export function sniffMode(file: string, head: Buffer): Mode {
   const text = head.toString('utf8', 0, Math.min(head.length, 64 * 1024))
@@ -709,18 +736,6 @@ export function sniffMode(file: string, head: Buffer): Mode {
   if (firstLine.startsWith('[')) return firstLine.endsWith(']') ? 'lines' : 'documents'
   if (/\.ya?ml$/i.test(file) || firstLine === '---' || /^[A-Za-z_@'"][\w@./'"-]*:(\s|$)/.test(firstLine)) return 'yaml'
   return 'lines'
-}
-
-function isBlank(buf: Buffer, start: number, end: number): boolean {
-  return firstNonBlank(buf, start, end) === -1
-}
-
-function firstNonBlank(buf: Buffer, start: number, end: number): number {
-  for (let i = start; i < end; i++) {
-    const c = buf[i] as number
-    if (c !== 0x20 && c !== 0x09 && c !== 0x0d && c !== 0x0a) return c
-  }
-  return -1
 }
 
 /** One RFC 4180 row (no embedded newlines). Undefined when the quoting is broken. */
@@ -830,14 +845,32 @@ export function yamlNestingExceeds(text: string, max: number): boolean {
 class StageMerger {
   private readonly pending = new Map<string, AuditEvent>()
   private readonly emitted = new Set<string>()
+  // Insertion order kept apart: taking the oldest with map.keys().next() walks over every entry
+  // deleted since V8 last rehashed the table, which made merging the slowest step of a big read.
+  private readonly pendingOrder: KeyRing
+  private readonly emittedOrder: KeyRing
   private serial = 0
 
   constructor(
     private readonly window: number,
     private readonly stats: ReadStats,
-  ) {}
+  ) {
+    this.pendingOrder = new KeyRing(window + 1)
+    this.emittedOrder = new KeyRing(window * 8 + 1)
+  }
 
-  add(event: AuditEvent): AuditEvent[] {
+  /** The events of a batch that leave the window, in order. */
+  addAll(batch: AuditEvent[]): AuditEvent[] {
+    const out: AuditEvent[] = []
+    for (const event of batch) {
+      const left = this.add(event)
+      if (left) out.push(left)
+    }
+    return out
+  }
+
+  /** The event that left the window to make room for this one, if any. */
+  private add(event: AuditEvent): AuditEvent | undefined {
     // The key includes verb and URI: test data and broken shippers reuse auditIDs across
     // different requests, and those must not be merged away.
     const key = event.auditID ? `${event.auditID}\u0000${event.verb}\u0000${event.requestURI ?? ''}` : `\u0001${this.serial++}`
@@ -845,31 +878,65 @@ class StageMerger {
     if (held) {
       this.stats.duplicates++
       if (rank(event) >= rank(held)) this.pending.set(key, event)
-      return []
+      return undefined
     }
     if (event.auditID && this.emitted.has(key)) {
       this.stats.duplicates++
-      return []
+      return undefined
     }
     this.pending.set(key, event)
-    if (this.pending.size <= this.window) return []
-    const oldestKey = this.pending.keys().next().value as string
+    this.pendingOrder.push(key)
+    if (this.pending.size <= this.window) return undefined
+    const oldestKey = this.pendingOrder.shift()
     const oldest = this.pending.get(oldestKey) as AuditEvent
     this.pending.delete(oldestKey)
     this.remember(oldestKey, oldest)
-    return [oldest]
+    return oldest
   }
 
   flush(): AuditEvent[] {
     const out = [...this.pending.values()]
     this.pending.clear()
+    this.pendingOrder.clear()
     return out
   }
 
   private remember(key: string, event: AuditEvent): void {
-    if (!event.auditID) return
+    if (!event.auditID || this.emitted.has(key)) return
     this.emitted.add(key)
-    if (this.emitted.size > this.window * 8) this.emitted.delete(this.emitted.keys().next().value as string)
+    this.emittedOrder.push(key)
+    if (this.emitted.size > this.window * 8) this.emitted.delete(this.emittedOrder.shift())
+  }
+}
+
+/** A first-in first-out queue of keys in a fixed ring. */
+class KeyRing {
+  private readonly keys: (string | undefined)[]
+  private head = 0
+  private size = 0
+
+  constructor(private readonly capacity: number) {
+    this.keys = new Array<string | undefined>(capacity).fill(undefined)
+  }
+
+  push(key: string): void {
+    if (this.size === this.capacity) throw new Error('KeyRing overflow')
+    this.keys[(this.head + this.size) % this.capacity] = key
+    this.size++
+  }
+
+  shift(): string {
+    const key = this.keys[this.head] as string
+    this.keys[this.head] = undefined
+    this.head = (this.head + 1) % this.capacity
+    this.size--
+    return key
+  }
+
+  clear(): void {
+    this.keys.fill(undefined)
+    this.head = 0
+    this.size = 0
   }
 }
 
@@ -888,6 +955,11 @@ export type RangeMessage =
   | {type: 'done'; id: number; lines: number; stats: ReadStats; skips: {reason: SkipReason; line: number}[]}
   | {type: 'failed'; id: number}
 
+/** The line scanner for these read options (made once per worker, once per input otherwise). */
+export function scannerFor(options: ReadOptions): LineScanner {
+  return createLineScanner(options.prefilter?.map((n) => Buffer.from(n)))
+}
+
 /** Run inside a worker: scan one range and report batches then totals. */
 export async function scanRange(
   file: string,
@@ -896,14 +968,15 @@ export async function scanRange(
   end: number,
   options: ReadOptions,
   post: (message: RangeMessage) => void,
+  scanner?: LineScanner,
 ): Promise<void> {
   const stats = emptyStats()
-  const reader = new SourceReader(options, stats)
+  const reader = new SourceReader(options, stats, scanner)
   for await (const events of reader.readRange(file, start, end)) post({type: 'batch', id, events})
   post({type: 'done', id, lines: reader.lines, stats, skips: reader.skipLog})
 }
 
-function emptyStats(): ReadStats {
+export function emptyStats(): ReadStats {
   return {inputs: 0, bytes: 0, records: 0, prefiltered: 0, events: 0, duplicates: 0, skipped: 0, skipReasons: {}, truncated: 0, skipPositions: []}
 }
 

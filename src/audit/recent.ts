@@ -2,7 +2,7 @@
 // Kept free of oclif so other commands (and `--findings`) can reuse it.
 import type {AuditEvent} from './event.js'
 import {buildFilter, matches, prefilterNeedles, type EventFilter, type FilterSpec} from './filter.js'
-import {readAuditEvents, type ReadOptions, type ReadStats} from './reader.js'
+import {eachEvent, readAuditEvents, type ReadOptions, type ReadStats} from './reader.js'
 
 export interface RecentOptions {
   /** Files, folders, globs, `-` for stdin. */
@@ -16,6 +16,8 @@ export interface RecentOptions {
 
 export interface RecentStream extends AsyncIterable<AuditEvent> {
   readonly stats: ReadStats
+  /** The matching events in arrays, as read: one await per batch rather than per event. */
+  batches(): AsyncIterable<AuditEvent[]>
   readonly filter: EventFilter
   /** Events that passed the filter, complete once iteration ends. */
   readonly matched: number
@@ -31,19 +33,21 @@ export function openRecent(options: RecentOptions): RecentStream {
   }
   const source = readAuditEvents(options.inputs, read)
   let matched = 0
+  async function* batches(): AsyncGenerator<AuditEvent[]> {
+    for await (const batch of source.batches()) {
+      const kept = batch.filter((event) => matches(event, filter))
+      matched += kept.length
+      if (kept.length > 0) yield kept
+    }
+  }
   return {
     stats: source.stats,
     filter,
     get matched() {
       return matched
     },
-    async *[Symbol.asyncIterator]() {
-      for await (const event of source) {
-        if (!matches(event, filter)) continue
-        matched++
-        yield event
-      }
-    },
+    batches,
+    [Symbol.asyncIterator]: () => eachEvent(batches())[Symbol.asyncIterator](),
   }
 }
 
