@@ -12,6 +12,7 @@ import type {AuditEvent, EventOrigin} from './event.js'
 import {collectGarbage} from '../lib/collect-garbage.js'
 import {createLineScanner, firstNonBlank, isBlank, lineHasNeedle, type LineScanner} from './line-scan.js'
 import {normaliseCsvRow, normaliseRecord, type SkipReason} from './normalise.js'
+import {StageMerger} from './stage-merger.js'
 
 export interface ReadOptions {
   /**
@@ -775,16 +776,8 @@ export function parseCsvLine(line: string): string[] | undefined {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Multi-stage de-duplication.
+// Limits.
 
-const STAGE_RANK: Record<string, number> = {ResponseComplete: 4, Panic: 3, ResponseStarted: 2, RequestReceived: 1}
-
-/**
- * One request logged at several stages counts once: ResponseComplete wins, else the latest stage.
- * Stages of one request sit close together in a log, so a bounded window (insertion-ordered map)
- * is enough; a stage arriving after its request left the window is counted as a duplicate and
- * dropped, using a bounded set of recently emitted keys (eight windows long: keys are small).
- */
 /** Bytes read between full collections on long streams (see src/lib/collect-garbage.ts). */
 const COLLECT_EVERY_BYTES = 256 * 1024 * 1024
 
@@ -842,107 +835,6 @@ export function yamlNestingExceeds(text: string, max: number): boolean {
   return false
 }
 
-class StageMerger {
-  private readonly pending = new Map<string, AuditEvent>()
-  private readonly emitted = new Set<string>()
-  // Insertion order kept apart: taking the oldest with map.keys().next() walks over every entry
-  // deleted since V8 last rehashed the table, which made merging the slowest step of a big read.
-  private readonly pendingOrder: KeyRing
-  private readonly emittedOrder: KeyRing
-  private serial = 0
-
-  constructor(
-    private readonly window: number,
-    private readonly stats: ReadStats,
-  ) {
-    this.pendingOrder = new KeyRing(window + 1)
-    this.emittedOrder = new KeyRing(window * 8 + 1)
-  }
-
-  /** The events of a batch that leave the window, in order. */
-  addAll(batch: AuditEvent[]): AuditEvent[] {
-    const out: AuditEvent[] = []
-    for (const event of batch) {
-      const left = this.add(event)
-      if (left) out.push(left)
-    }
-    return out
-  }
-
-  /** The event that left the window to make room for this one, if any. */
-  private add(event: AuditEvent): AuditEvent | undefined {
-    // The key includes verb and URI: test data and broken shippers reuse auditIDs across
-    // different requests, and those must not be merged away.
-    const key = event.auditID ? `${event.auditID}\u0000${event.verb}\u0000${event.requestURI ?? ''}` : `\u0001${this.serial++}`
-    const held = this.pending.get(key)
-    if (held) {
-      this.stats.duplicates++
-      if (rank(event) >= rank(held)) this.pending.set(key, event)
-      return undefined
-    }
-    if (event.auditID && this.emitted.has(key)) {
-      this.stats.duplicates++
-      return undefined
-    }
-    this.pending.set(key, event)
-    this.pendingOrder.push(key)
-    if (this.pending.size <= this.window) return undefined
-    const oldestKey = this.pendingOrder.shift()
-    const oldest = this.pending.get(oldestKey) as AuditEvent
-    this.pending.delete(oldestKey)
-    this.remember(oldestKey, oldest)
-    return oldest
-  }
-
-  flush(): AuditEvent[] {
-    const out = [...this.pending.values()]
-    this.pending.clear()
-    this.pendingOrder.clear()
-    return out
-  }
-
-  private remember(key: string, event: AuditEvent): void {
-    if (!event.auditID || this.emitted.has(key)) return
-    this.emitted.add(key)
-    this.emittedOrder.push(key)
-    if (this.emitted.size > this.window * 8) this.emitted.delete(this.emittedOrder.shift())
-  }
-}
-
-/** A first-in first-out queue of keys in a fixed ring. */
-class KeyRing {
-  private readonly keys: (string | undefined)[]
-  private head = 0
-  private size = 0
-
-  constructor(private readonly capacity: number) {
-    this.keys = new Array<string | undefined>(capacity).fill(undefined)
-  }
-
-  push(key: string): void {
-    if (this.size === this.capacity) throw new Error('KeyRing overflow')
-    this.keys[(this.head + this.size) % this.capacity] = key
-    this.size++
-  }
-
-  shift(): string {
-    const key = this.keys[this.head] as string
-    this.keys[this.head] = undefined
-    this.head = (this.head + 1) % this.capacity
-    this.size--
-    return key
-  }
-
-  clear(): void {
-    this.keys.fill(undefined)
-    this.head = 0
-    this.size = 0
-  }
-}
-
-function rank(e: AuditEvent): number {
-  return STAGE_RANK[e.stage ?? ''] ?? 0
-}
 
 // ---------------------------------------------------------------------------------------------
 // Parallel scan of big plain files.

@@ -22,6 +22,9 @@ export interface CountRow {
  */
 export const USERS_CAP = 32
 
+/** Distinct user agents whose kind is remembered (agents are few; the bound is for crafted logs). */
+const AGENT_CACHE_SIZE = 4096
+
 /** Distinct objects counted exactly per service account (far above the 'many objects' threshold). */
 const SA_OBJECTS_CAP = 1000
 
@@ -97,6 +100,18 @@ export function createSummary(thresholds: SummaryThresholds = {}): SummaryBuilde
   const objects = new Map<string, Acc>()
   const agentTypes = new Map<AgentType, {count: number; users: Set<string>}>()
   const serviceAccounts = new Map<string, SaAcc>()
+  // A log has few distinct agents and millions of events: classify each agent once.
+  const agentTypeCache = new Map<string, AgentType>()
+  const agentTypeOf = (ua: string | undefined): AgentType => {
+    if (!ua) return 'unknown'
+    let type = agentTypeCache.get(ua)
+    if (type === undefined) {
+      if (agentTypeCache.size >= AGENT_CACHE_SIZE) agentTypeCache.clear()
+      type = classifyUserAgent(ua)
+      agentTypeCache.set(ua, type)
+    }
+    return type
+  }
   let events = 0
   let firstSeen: number | undefined
   let lastSeen: number | undefined
@@ -111,11 +126,12 @@ export function createSummary(thresholds: SummaryThresholds = {}): SummaryBuilde
       const who = e.user.username
       const failed = (e.code ?? 0) >= 400
       bump(users, who, e, who, failed)
-      for (const g of new Set(e.user.groups)) bump(groups, g, e, who, failed)
-      for (const ip of new Set(e.sourceIPs)) bump(ips, ip, e, who, failed)
+      eachDistinct(e.user.groups, (g) => bump(groups, g, e, who, failed))
+      eachDistinct(e.sourceIPs, (ip) => bump(ips, ip, e, who, failed))
       bump(agents, e.userAgent ?? '', e, who, failed)
-      bump(objects, objectKey(e), e, who, failed)
-      const type = classifyUserAgent(e.userAgent)
+      const object = objectKey(e)
+      bump(objects, object, e, who, failed)
+      const type = agentTypeOf(e.userAgent)
       const t = agentTypes.get(type) ?? {count: 0, users: new Set<string>()}
       t.count++
       t.users.add(who)
@@ -124,9 +140,8 @@ export function createSummary(thresholds: SummaryThresholds = {}): SummaryBuilde
         const sa = serviceAccounts.get(who) ?? {count: 0, objects: new Set(), objectsCapped: false, namespaces: new Set(), failures: 0, agents: new Set()}
         sa.count++
         // Counted exactly up to a bound, like users per row: memory follows the data's variety.
-        const key = objectKey(e)
-        if (sa.objects.size < SA_OBJECTS_CAP) sa.objects.add(key)
-        else if (!sa.objects.has(key)) sa.objectsCapped = true
+        if (sa.objects.size < SA_OBJECTS_CAP) sa.objects.add(object)
+        else if (!sa.objects.has(object)) sa.objectsCapped = true
         if (e.namespace) sa.namespaces.add(e.namespace)
         if (failed) sa.failures++
         sa.agents.add(type)
@@ -181,6 +196,18 @@ export function summarise(events: Iterable<AuditEvent>, thresholds?: SummaryThre
   const s = createSummary(thresholds)
   for (const e of events) s.add(e)
   return s.result()
+}
+
+/** Each value once, in order. Lists are short (groups, source IPs): a Set only for long ones. */
+function eachDistinct(values: readonly string[], f: (value: string) => void): void {
+  if (values.length > 8) {
+    for (const v of new Set(values)) f(v)
+    return
+  }
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as string
+    if (values.indexOf(v) === i) f(v)
+  }
 }
 
 function bump(map: Map<string, Acc>, key: string, e: AuditEvent, who: string, failed: boolean): void {
