@@ -68,6 +68,7 @@ export function describeStats(stats: ReadStats, matched: number): string {
   return (
     `read ${stats.records} records (${(stats.bytes / 1e6).toFixed(1)} MB) from ${stats.inputs} input${stats.inputs === 1 ? '' : 's'}: ` +
     `${stats.events} events, ${matched} matched, ${stats.duplicates} duplicate stages merged, ` +
-    `${stats.prefiltered} lines prefiltered, ${stats.skipped} skipped\n`
+    `${stats.prefiltered} lines prefiltered, ${stats.skipped} skipped` +
+    `${stats.workers > 0 ? ` (${stats.workers} worker threads)` : ''}\n`
   )
 }

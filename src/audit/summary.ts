@@ -74,7 +74,8 @@ interface Acc {
   firstSeen: number
   lastSeen: number
   failures: number
-  users: Set<string>
+  /** The only user so far, or a set once there are two: most rows (objects) have one reader. */
+  users: string | Set<string>
   usersCapped: boolean
 }
 
@@ -213,20 +214,23 @@ function eachDistinct(values: readonly string[], f: (value: string) => void): vo
 function bump(map: Map<string, Acc>, key: string, e: AuditEvent, who: string, failed: boolean): void {
   let acc = map.get(key)
   if (!acc) {
-    acc = {count: 0, firstSeen: e.time, lastSeen: e.time, failures: 0, users: new Set(), usersCapped: false}
+    acc = {count: 0, firstSeen: e.time, lastSeen: e.time, failures: 0, users: who, usersCapped: false}
     map.set(key, acc)
   }
   acc.count++
   if (e.time > 0 && (acc.firstSeen === 0 || e.time < acc.firstSeen)) acc.firstSeen = e.time
   if (e.time > acc.lastSeen) acc.lastSeen = e.time
   if (failed) acc.failures++
-  if (acc.users.size < USERS_CAP) acc.users.add(who)
-  else if (!acc.users.has(who)) acc.usersCapped = true
+  const users = acc.users
+  if (typeof users === 'string') {
+    if (users !== who) acc.users = new Set([users, who])
+  } else if (users.size < USERS_CAP) users.add(who)
+  else if (!users.has(who)) acc.usersCapped = true
 }
 
 function rows(map: Map<string, Acc>): CountRow[] {
   return [...map]
-    .map(([key, a]) => ({key, count: a.count, firstSeen: a.firstSeen, lastSeen: a.lastSeen, failures: a.failures, users: a.users.size, ...(a.usersCapped ? {usersCapped: true} : {})}))
+    .map(([key, a]) => ({key, count: a.count, firstSeen: a.firstSeen, lastSeen: a.lastSeen, failures: a.failures, users: typeof a.users === 'string' ? 1 : a.users.size, ...(a.usersCapped ? {usersCapped: true} : {})}))
     .sort((a, b) => b.count - a.count || cmp(a.key, b.key))
 }
 
