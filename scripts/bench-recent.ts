@@ -4,7 +4,7 @@
 // MB/s, ratios and peak RSS. Targets: >= 500 MB/s, >= 10x jq, within 4x of wc -l, RSS < 300 MB.
 // Usage: npm run bench:recent [-- --size 200] [-- --no-jq]
 import {execFileSync, spawnSync} from 'node:child_process'
-import {createWriteStream, existsSync, mkdirSync, readFileSync, statSync} from 'node:fs'
+import {createWriteStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {availableParallelism} from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -196,14 +196,21 @@ async function main(): Promise<void> {
   // Warm the page cache so every contender reads from memory.
   timed(`cat ${q(file)} > /dev/null`)
   const wc = best(`wc -l ${q(file)}`, args.runs)
-  const ours = best(`node ${q(path.join(ROOT, 'bin/run.js'))} recent --summary -o json -f ${q(file)}`, args.runs)
+  const run = (input: string) => `node ${q(path.join(ROOT, 'bin/run.js'))} recent --summary -o json -f ${q(input)}`
+  const ours = best(run(file), args.runs)
+  // The fixed cost of any run (Node, oclif, loading the command) with nothing to read.
+  const empty = path.join(dir, 'empty.log')
+  writeFileSync(empty, '')
+  const startup = best(run(empty), args.runs)
+  const node = best(`node -e 0`, args.runs)
   const summary = JSON.parse(ours.stdout) as {events: number}
   const jqFilter = 'select(.objectRef.resource == "secrets" or .objectRef.resource == "configmaps")'
   const jq = args.jq ? best(`jq -c ${q(jqFilter)} ${q(file)} | wc -l`, 1) : undefined
 
   const rate = (t: Timing) => (mb / t.seconds).toFixed(0)
-  const row = (name: string, t: Timing, extra = '') =>
-    `${name.padEnd(22)} ${t.seconds.toFixed(2).padStart(8)} s ${rate(t).padStart(7)} MB/s ${t.cpuSeconds.toFixed(2).padStart(7)} s cpu ${(mb / t.cpuSeconds).toFixed(0).padStart(6)} MB/cpu-s ${Number.isNaN(t.maxRssMB) ? '      ?' : t.maxRssMB.toFixed(0).padStart(7)} MB RSS ${extra}`
+  // Rows without input (start-up) have no rate.
+  const row = (name: string, t: Timing, extra = '', reads = true) =>
+    `${name.padEnd(22)} ${t.seconds.toFixed(2).padStart(8)} s ${reads ? `${rate(t).padStart(7)} MB/s` : ' '.repeat(12)} ${t.cpuSeconds.toFixed(2).padStart(7)} s cpu ${reads ? `${(mb / t.cpuSeconds).toFixed(0).padStart(6)} MB/cpu-s` : ' '.repeat(15)} ${Number.isNaN(t.maxRssMB) ? '      ?' : t.maxRssMB.toFixed(0).padStart(7)} MB RSS ${extra}`
   const out = [
     `input: ${file}`,
     `       ${mb.toFixed(0)} MB, ${lines} lines; matching events: ${summary.events}${jq ? ` (jq: ${jq.stdout.trim()})` : ''}`,
@@ -211,7 +218,10 @@ async function main(): Promise<void> {
     row('recent --summary', ours),
     ...(jq ? [row('jq (same filter)', jq, `-> recent is ${(jq.seconds / ours.seconds).toFixed(1)}x faster`)] : []),
     row('wc -l', wc, `-> recent takes ${(ours.seconds / wc.seconds).toFixed(1)}x wc -l`),
+    row('recent, empty input', startup, '(start-up: Node, oclif, the command)', false),
+    row('node -e 0', node, '(Node alone)', false),
     '',
+    `reading alone (recent minus its start-up): ${(ours.seconds - startup.seconds).toFixed(2)} s = ${(mb / (ours.seconds - startup.seconds)).toFixed(0)} MB/s, ${((ours.seconds - startup.seconds) / wc.seconds).toFixed(1)}x wc -l`,
     `load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} on ${availableParallelism()} cores (wall figures suffer when it is high)`,
     `targets: >= 500 MB/s: ${Number(rate(ours)) >= 500 ? 'met' : 'NOT met'}; ` +
       (jq ? `>= 10x jq: ${jq.seconds / ours.seconds >= 10 ? 'met' : 'NOT met'}; ` : '') +

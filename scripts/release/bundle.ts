@@ -41,14 +41,16 @@ export async function bundle(projectRoot: string, outdir: string): Promise<Bundl
   }
   const result = await build({
     absWorkingDir: projectRoot,
-    entryPoints: {main: join(projectRoot, 'scripts/release/entry.ts')},
+    // The worker threads of `recent` load range-worker.js next to the module that starts them
+    // (src/audit/reader.ts): a second entry, and chunks beside it rather than in a subfolder.
+    entryPoints: {main: join(projectRoot, 'scripts/release/entry.ts'), 'range-worker': join(projectRoot, 'src/audit/range-worker.ts')},
     bundle: true,
     platform: 'node',
     target: 'node20',
     format: 'esm',
     splitting: true,
     outdir,
-    chunkNames: 'chunks/[name]-[hash]',
+    chunkNames: '[name]-[hash]',
     banner: {js: BANNER},
     define: {KSA_PJSON: JSON.stringify(pjson), 'process.env.DEV': '"false"'},
     // Ink loads react-devtools-core only when DEV=true; oclif requires typescript only to read a

@@ -216,6 +216,17 @@ describe.skipIf(!onLinux || !hasKubectl)('krew-like install on linux/amd64, thro
     expect(standalone.stdout).toBe((await viaNode(args)).stdout)
   })
 
+  it.skipIf(!registered('recent'))(skipNote('recent', 'recent scans with worker threads from the unpacked bundle, with the same answer'), async () => {
+    const args = ['recent', '-f', 'samples/audit/sample-audit.log', '-o', 'json', '--stats']
+    const parallelEnv = {...env, KUBECTL_SENSITIVE_ACCESS_PARALLEL_MIN_BYTES: '1'}
+    const parallel = await run('kubectl', ['sensitive-access', ...args], {env: parallelEnv, cwd: root, maxBuffer: 64 * 1024 * 1024})
+    const inline = await kubectl(['sensitive-access', ...args])
+    expect(parallel.stderr).toMatch(/\([2-4] worker threads\)\n$/)
+    expect(inline.stderr).not.toContain('worker threads')
+    expect(parallel.stdout.length).toBeGreaterThan(0)
+    expect(parallel.stdout).toBe(inline.stdout)
+  })
+
   it('completes through `kubectl __complete sensitive-access ...`', async () => {
     const commands = await kubectl(['__complete', 'sensitive-access', ''])
     const lines = commands.stdout.trimEnd().split('\n')
