@@ -5,8 +5,8 @@ import {describe, expect, it} from 'vitest'
 import type {AuditEvent} from './event.js'
 import {followFiles} from './follow.js'
 
-const line = (id: string, resource = 'secrets') =>
-  JSON.stringify({kind: 'Event', apiVersion: 'audit.k8s.io/v1', auditID: id, stage: 'ResponseComplete', verb: 'get', user: {username: 'alice'}, objectRef: {resource, namespace: 'ns', name: id}, requestReceivedTimestamp: '2026-11-26T10:00:00Z', responseStatus: {code: 200}}) + '\n'
+const line = (id: string, resource = 'secrets', stage = 'ResponseComplete') =>
+  JSON.stringify({kind: 'Event', apiVersion: 'audit.k8s.io/v1', auditID: id, stage, verb: 'get', user: {username: 'alice'}, objectRef: {resource, namespace: 'ns', name: id}, requestReceivedTimestamp: '2026-11-26T10:00:00Z', responseStatus: {code: 200}}) + '\n'
 
 async function until(check: () => boolean, ms = 5000): Promise<void> {
   const deadline = Date.now() + ms
@@ -25,7 +25,8 @@ describe('followFiles', () => {
     const stop = followFiles([file], (events) => got.push(...events), {intervalMs: 20, accept: (e) => e.resource === 'secrets'})
     try {
       await new Promise((r) => setTimeout(r, 60))
-      await appendFile(file, line('new-1') + line('cm', 'configmaps'))
+      // A request logged at two stages arrives once, complete.
+      await appendFile(file, line('new-1', 'secrets', 'RequestReceived') + line('new-1') + line('cm', 'configmaps'))
       // A line written in two pieces is delivered once complete.
       const half = line('new-2')
       await appendFile(file, half.slice(0, 40))
@@ -37,6 +38,7 @@ describe('followFiles', () => {
       await writeFile(file, line('rotated-1'))
       await until(() => got.length === 3)
       expect(got.map((e) => e.name)).toEqual(['new-1', 'new-2', 'rotated-1'])
+      expect(got[0]?.stage).toBe('ResponseComplete')
     } finally {
       stop()
     }

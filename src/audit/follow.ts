@@ -4,6 +4,7 @@
 import {open, stat} from 'node:fs/promises'
 import type {AuditEvent} from './event.js'
 import {normaliseRecord} from './normalise.js'
+import {StageMerger} from './stage-merger.js'
 
 export interface FollowOptions {
   /** Which events to deliver (the view's filter). */
@@ -21,6 +22,9 @@ export function followFiles(files: string[], onEvents: (events: AuditEvent[]) =>
   const interval = options.intervalMs ?? 1000
   const maxLine = options.maxLineBytes ?? 16 * 1024 * 1024
   const state = new Map<string, {offset: number; carry: Buffer; line: number; ino: number}>()
+  // As in a full read, a request logged at several stages shows once: complete records at once,
+  // a RequestReceived or ResponseStarted record when its request completes (or leaves the window).
+  const merger = new StageMerger(8192, {duplicates: 0})
   let stopped = false
   let timer: NodeJS.Timeout | undefined
 
@@ -70,7 +74,7 @@ export function followFiles(files: string[], onEvents: (events: AuditEvent[]) =>
           }
           const events = normaliseRecord(record, {format: 'k8s', file, line: s.line})
           if (typeof events === 'string') continue
-          for (const event of events) if (!options.accept || options.accept(event)) batch.push(event)
+          for (const event of merger.addAll(events)) if (!options.accept || options.accept(event)) batch.push(event)
         }
         s.carry = data.length > maxLine ? Buffer.alloc(0) : Buffer.from(data)
       } finally {
