@@ -43,4 +43,28 @@ describe('followFiles', () => {
       stop()
     }
   })
+
+  it('reads a file that grew by more than one read in pieces, delivering every event in order', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'follow-'))
+    const file = join(dir, 'audit.log')
+    await writeFile(file, '')
+    const batches: AuditEvent[][] = []
+    // One poll sees the whole append (written between polls), and reads it 64 KiB at a time.
+    const stop = followFiles([file], (events) => batches.push(events), {intervalMs: 300, readBytes: 64 * 1024})
+    try {
+      await new Promise((r) => setTimeout(r, 350))
+      const n = 25_000 // about 7 MB
+      let text = ''
+      for (let i = 0; i < n; i++) text += line(`e${i}`)
+      await appendFile(file, text)
+      await until(() => batches.flat().length === n, 20_000)
+      expect(batches.length).toBeGreaterThan(50)
+      const names = batches.flat().map((e) => e.name)
+      expect(names[0]).toBe('e0')
+      expect(names.at(-1)).toBe(`e${n - 1}`)
+      expect(new Set(names).size).toBe(n)
+    } finally {
+      stop()
+    }
+  })
 })
