@@ -1,8 +1,8 @@
 // Streams audit events out of files, folders, globs, gzip files and stdin, in every shape
-// normaliseRecord knows. Built for disk speed on big logs: lines are split on raw Buffers, and an
-// optional byte-level prefilter drops lines that cannot match before any decoding or JSON.parse.
-// Memory stays bounded whatever the input size: one read chunk, one line (capped), and a fixed
-// window of recent events for multi-stage de-duplication.
+// normaliseRecord knows. Built for disk speed on big logs: line-oriented input is read into one
+// window, where a SIMD kernel (line-scan.ts) picks the lines holding a prefilter needle before any
+// decoding or JSON.parse; big plain files are split over worker threads. Memory stays bounded
+// whatever the input size: the window, one over-long line (capped), and the stage merger's window.
 import {createReadStream, promises as fsp} from 'node:fs'
 import {availableParallelism} from 'node:os'
 import path from 'node:path'
