@@ -284,6 +284,9 @@ export class KubeClient {
     // An array value makes node send one header line per group, as the API server expects.
     if (impersonate?.groups && impersonate.groups.length > 0) headers['Impersonate-Group'] = impersonate.groups
     if (impersonate?.uid) headers['Impersonate-Uid'] = impersonate.uid
+    for (const [key, values] of Object.entries(impersonate?.extra ?? {})) {
+      if (values.length > 0) headers[`Impersonate-Extra-${escapeExtraKey(key)}`] = values
+    }
     const tls: https.RequestOptions = {rejectUnauthorized: !this.config.tls.insecureSkipTlsVerify}
     if (this.config.tls.ca) tls.ca = this.config.tls.ca
     if (this.config.tls.servername) tls.servername = this.config.tls.servername
@@ -423,4 +426,18 @@ function retryAfterMs(value: string | string[] | undefined): number {
 
 function formatMs(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`
+}
+
+/**
+ * An `as-user-extra` key as a header-name suffix, as client-go writes it: bytes that may not appear
+ * in a header name, and `%` itself, are percent-encoded (`acme.com/project` -> `acme.com%2Fproject`);
+ * the API server decodes them (and lower-cases the key).
+ */
+export function escapeExtraKey(key: string): string {
+  let out = ''
+  for (const byte of Buffer.from(key, 'utf8')) {
+    const c = String.fromCharCode(byte)
+    out += byte !== 0x25 && /^[A-Za-z0-9!#$%&'*+\-.^_`|~]$/.test(c) ? c : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`
+  }
+  return out
 }

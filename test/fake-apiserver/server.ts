@@ -79,6 +79,8 @@ export interface LoggedRequest {
   impersonateUser?: string
   impersonateGroups: string[]
   impersonateUid?: string
+  /** Impersonate-Extra-<key> headers, keys decoded and lower-cased as the API server does. */
+  impersonateExtra: Record<string, string[]>
   /** The authenticated identity before impersonation, when the token was known. */
   user?: string
   status?: number
@@ -125,6 +127,11 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
       headers: {...req.headers},
       accept: req.headers.accept ?? '',
       impersonateGroups: distinct['impersonate-group'] ?? [],
+      impersonateExtra: Object.fromEntries(
+        Object.entries(distinct)
+          .filter(([name]) => name.startsWith('impersonate-extra-'))
+          .map(([name, values]) => [decodeURIComponent(name.slice('impersonate-extra-'.length)).toLowerCase(), values ?? []]),
+      ),
       secretsWithData: 0,
     }
     if (req.headers['impersonate-user']) entry.impersonateUser = String(req.headers['impersonate-user'])
@@ -182,7 +189,7 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
       }
       user = {username: target, groups: [...entry.impersonateGroups, 'system:authenticated']}
       if (entry.impersonateUid) user.uid = entry.impersonateUid
-    } else if (entry.impersonateGroups.length > 0 || entry.impersonateUid) {
+    } else if (entry.impersonateGroups.length > 0 || entry.impersonateUid || Object.keys(entry.impersonateExtra).length > 0) {
       send(res, entry, 500, statusJson(500, 'InternalError', 'requested [' + entry.impersonateGroups.map((group) => `{Group  ${group}  }`).join(' ') + '] without impersonating a user'))
       return
     }

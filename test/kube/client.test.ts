@@ -1,7 +1,7 @@
 // Our request layer against the fake kube-apiserver over real HTTPS.
 import {createServer} from 'node:net'
 import {afterEach, describe, expect, it} from 'vitest'
-import {KubeClient, METADATA_ONLY_ACCEPT} from '../../src/kube/client.js'
+import {escapeExtraKey, KubeClient, METADATA_ONLY_ACCEPT} from '../../src/kube/client.js'
 import {loadKubeConfig} from '../../src/kube/config.js'
 import {KubeApiError, KubeConnectionError, KubeForbiddenError, KubeTimeoutError, KubeUnauthorizedError, KUBE_EXIT_CODES} from '../../src/kube/errors.js'
 import type {KubeOptions} from '../../src/kube/flags.js'
@@ -235,6 +235,25 @@ describe('impersonation', () => {
     expect(request.impersonateGroups).toEqual(['devs', 'ops, with comma', 'system:masters'])
     expect(request.impersonateUid).toBe('uid-42')
     expect(seen).toEqual([{user: 'alice', groups: ['devs', 'ops, with comma', 'system:masters', 'system:authenticated']}])
+  })
+
+  it('sends a kubeconfig\'s as-user-extra as Impersonate-Extra-<key> headers, keys escaped as client-go does', async () => {
+    const server = await start()
+    const {readFile, writeFile} = await import('node:fs/promises')
+    const path = await import('node:path')
+    const {parse, stringify} = await import('yaml')
+    const config = parse(await readFile(server.kubeconfigPath, 'utf8')) as {users: {user: Record<string, unknown>}[]}
+    Object.assign(config.users[0]!.user, {as: 'tom', 'as-user-extra': {'acme.com/project': ['some-project'], scopes: ['openid', 'profile'], 'odd%key é': ['x']}})
+    const kubeconfig = path.join(server.dir, 'extra-kubeconfig')
+    await writeFile(kubeconfig, stringify(config))
+    const client = new KubeClient(await loadKubeConfig({kubeconfig}))
+    clients.push(client)
+    await client.get('/api')
+    const request = server.requests[0]!
+    expect(request.headers['impersonate-extra-acme.com%2fproject']).toBe('some-project')
+    expect(request.impersonateExtra).toEqual({'acme.com/project': ['some-project'], scopes: ['openid', 'profile'], 'odd%key é': ['x']})
+    expect(escapeExtraKey('acme.com/project')).toBe('acme.com%2Fproject')
+    expect(escapeExtraKey('odd%key é')).toBe('odd%25key%20%C3%A9')
   })
 })
 

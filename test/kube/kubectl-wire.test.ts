@@ -79,6 +79,30 @@ describe.skipIf(!kubectlPath)(kubectlPath ? 'real kubectl against the fake apise
     expect(review.impersonateUser).toBe('bob')
   })
 
+  it('a kubeconfig\'s as-user-extra: kubectl and our client send the same Impersonate-Extra headers', async () => {
+    const {readFile, writeFile} = await import('node:fs/promises')
+    const path = await import('node:path')
+    const {parse, stringify} = await import('yaml')
+    const {KubeClient} = await import('../../src/kube/client.js')
+    const {loadKubeConfig} = await import('../../src/kube/config.js')
+    const config = parse(await readFile(server.kubeconfigPath, 'utf8')) as {users: {user: Record<string, unknown>}[]}
+    Object.assign(config.users[0]!.user, {as: 'tom', 'as-user-extra': {'acme.com/project': ['some-project'], scopes: ['openid', 'profile'], 'odd%key é': ['x']}})
+    const kubeconfig = path.join(server.dir, 'extra-kubeconfig')
+    await writeFile(kubeconfig, stringify(config))
+    const extraHeaders = (request: {headers: Record<string, unknown>}) =>
+      Object.fromEntries(Object.entries(request.headers).filter(([name]) => name.startsWith('impersonate-extra-')))
+    const result = await execa('kubectl', ['--kubeconfig', kubeconfig, 'get', '--raw', '/version'], {reject: false, env: {KUBECONFIG: '', HOME: server.dir}})
+    expect(result.exitCode).toBe(0)
+    const theirs = server.requests.filter((request) => request.path === '/version').at(-1)!
+    const client = new KubeClient(await loadKubeConfig({kubeconfig}))
+    await client.get('/version')
+    const ours = server.requests.filter((request) => request.path === '/version').at(-1)!
+    expect(ours).not.toBe(theirs)
+    expect(Object.keys(extraHeaders(theirs)).sort()).toEqual(['impersonate-extra-acme.com%2fproject', 'impersonate-extra-odd%25key%20%c3%a9', 'impersonate-extra-scopes'])
+    expect(extraHeaders(ours)).toEqual(extraHeaders(theirs))
+    expect(ours.impersonateExtra).toEqual(theirs.impersonateExtra)
+  })
+
   it('api-resources lists what discovery advertises', async () => {
     const result = await kubectl(['api-resources', '--no-headers'])
     expect(result.exitCode).toBe(0)
