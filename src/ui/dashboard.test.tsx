@@ -74,6 +74,21 @@ describe('Dashboard navigation', () => {
     expect(a.frame()).toContain('1/5')
   })
 
+  it('acts on every key of a chunk typed fast or pasted, each on the state the one before left', async () => {
+    const a = await open()
+    // 'jj' in one read: two moves, not none.
+    expect(selectedLine(await a.press('jj'))).toContain('alice')
+    expect(a.frame()).toContain('3/5')
+    // A move then Enter: the detail of the row moved to.
+    expect(await a.press('k\r')).toContain('Subject:      ServiceAccount ci/deployer')
+    await a.press(KEYS.escape)
+    // A whole filter typed with its Enter, then a move, all in one chunk.
+    const filtered = await a.press('g/alic\r')
+    expect(filtered).toContain('filter: alic')
+    expect(filtered).toContain('1/1')
+    expect(filtered).not.toContain('ci/deployer')
+  })
+
   it('pages through a long list one screen at a time', async () => {
     const a = await open({data: {...DATA, events: manyEvents(200)}})
     await a.press('2')

@@ -102,6 +102,8 @@ export function Dashboard(props: DashboardProps) {
     if (wanted !== undefined && views.some((v) => v.id === wanted)) return wanted
     return data.whoCan ? 'who-can' : data.unused ? 'unused' : 'recent'
   })
+  const pendingKeys = useRef<string[]>([])
+  const [, setKeyTick] = useState(0)
   const [positions, setPositions] = useState<Record<ViewId, ListPosition>>({'who-can': START, recent: START, findings: START, identity: START, unused: START})
   const [filters, setFilters] = useState<Record<ViewId, string>>({'who-can': '', recent: '', findings: '', identity: '', unused: ''})
   const [sorts, setSorts] = useState<Record<ViewId, number>>({'who-can': 0, recent: 0, findings: 0, identity: 0, unused: 0})
@@ -231,6 +233,16 @@ export function Dashboard(props: DashboardProps) {
   const onKey = (input: string, key: Key) => {
     if (key.ctrl && input === 'c') return quit()
 
+    // Keys typed fast or pasted arrive as one chunk ('jjj', 'j' + Enter): each must act on the
+    // state the one before left, so the first acts now and the rest wait, one per render.
+    // (A filter being typed takes its text whole: see below.)
+    if (editing === undefined && input.length > 1 && !key.ctrl && !key.meta && !input.includes('\u001b')) {
+      const [first = '', ...rest] = [...input]
+      pendingKeys.current.push(...rest)
+      setKeyTick((t) => t + 1)
+      return onKey(first, keyOf(first))
+    }
+
     if (editing !== undefined) {
       if (key.escape) {
         setEditing(undefined)
@@ -340,6 +352,13 @@ export function Dashboard(props: DashboardProps) {
   handler.current = onKey
   const stableHandler = useCallback((input: string, key: Key) => handler.current(input, key), [])
   useInput(stableHandler, {isActive: inputActive})
+  // One queued key per commit, handled with that commit's state; the tick asks for the next render.
+  useEffect(() => {
+    const next = pendingKeys.current.shift()
+    if (next === undefined) return
+    handler.current(next, keyOf(next))
+    if (pendingKeys.current.length > 0) setKeyTick((t) => t + 1)
+  })
 
   const summary = useMemo(() => (summaryLines > 0 ? summarise(eventList, summaryLines) : undefined), [eventList, summaryLines])
 
@@ -486,3 +505,28 @@ export function Dashboard(props: DashboardProps) {
   }
 }
 
+/** The Key Ink would report for one character typed alone. */
+function keyOf(char: string): Key {
+  return {
+    upArrow: false,
+    downArrow: false,
+    leftArrow: false,
+    rightArrow: false,
+    pageDown: false,
+    pageUp: false,
+    home: false,
+    end: false,
+    return: char === '\r' || char === '\n',
+    escape: false,
+    ctrl: false,
+    shift: char !== char.toLowerCase(),
+    tab: char === '\t',
+    backspace: char === '\b',
+    delete: char === '\u007f',
+    meta: false,
+    super: false,
+    hyper: false,
+    capsLock: false,
+    numLock: false,
+  }
+}
