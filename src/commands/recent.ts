@@ -163,7 +163,8 @@ interrupted (what was fetched is printed).`
     })
 
     const cloud = specs.length > 0 ? await this.openCloud(specs, filter, withFindings, flags) : undefined
-    const shownEvents: import('../audit/event.js').AuditEvent[] | undefined = flags['hec-events'] ? [] : undefined
+    // Shown events wait on disk for the HEC (sent once the run has ended): memory stays flat.
+    const shownEvents = flags['hec-events'] ? await this.openSpool() : undefined
     const {BufferedStdout} = await import('../output/buffered-stdout.js')
     const out = new BufferedStdout()
     let result
@@ -179,7 +180,7 @@ interrupted (what was fetched is printed).`
         failOn: await parseFailOn(flags['fail-on']),
         ...(cloud ? {extraSources: cloud.opened.sources} : {}),
         ...(cloud?.dest ? {cimDest: cloud.dest} : {}),
-        ...(shownEvents ? {onShown: (event) => shownEvents.push(event)} : {}),
+        ...(shownEvents ? {onShown: (event) => shownEvents.add(event)} : {}),
         write: (text) => out.write(text),
       })
     } catch (error) {
@@ -210,7 +211,7 @@ interrupted (what was fetched is printed).`
     if (flags['hec-url'] && !interrupted) {
       const {sendRunToHec} = await import('../services/cloud.js')
       try {
-        const line = await sendRunToHec(result.findings ?? [], shownEvents, {
+        const line = await sendRunToHec(result.findings ?? [], shownEvents?.values(), {
           url: flags['hec-url'],
           tokenEnv: flags['hec-token-env'],
           ...(flags['hec-index'] ? {index: flags['hec-index']} : {}),
@@ -235,6 +236,22 @@ interrupted (what was fetched is printed).`
       process.stderr.write(`${result.failing} finding(s) at or above --fail-on ${flags['fail-on']}\n`)
       this.exit(FINDINGS_EXIT_CODE)
     }
+  }
+
+  private spool: import('../lib/json-spool.js').JsonSpool<import('../audit/event.js').AuditEvent> | undefined
+
+  private async openSpool() {
+    const {JsonSpool} = await import('../lib/json-spool.js')
+    const spool = new JsonSpool<import('../audit/event.js').AuditEvent>()
+    this.spool = spool
+    // Also on process.exit (a closed pipe ends the process at once): the file must not stay behind.
+    process.once('exit', () => spool.dispose())
+    return spool
+  }
+
+  override async finally(error: Error | undefined): Promise<unknown> {
+    this.spool?.dispose()
+    return super.finally(error)
   }
 
   /** Cloud and kube errors carry one printable line and their exit code: print that, no stack. */

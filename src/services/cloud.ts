@@ -234,7 +234,7 @@ export interface HecSendOptions {
 }
 
 /** Send findings, then (with --hec-events) the shown events; returns the line for stderr. */
-export async function sendRunToHec(findings: Finding[], events: AuditEvent[] | undefined, options: HecSendOptions): Promise<string> {
+export async function sendRunToHec(findings: Finding[], events: Iterable<AuditEvent> | AsyncIterable<AuditEvent> | undefined, options: HecSendOptions): Promise<string> {
   const {sendToHec} = await import('../audit/cloud/hec.js')
   const common = {
     url: options.url,

@@ -3,7 +3,8 @@
 // the fake API server stands in for --from-cluster; a local HTTP server stands in for Splunk HEC.
 // Expected counts are derived here from the corpus records, independently of the plugin's code.
 import {execa} from 'execa'
-import {existsSync, readFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, readdirSync} from 'node:fs'
+import {tmpdir} from 'node:os'
 import http from 'node:http'
 import type {AddressInfo} from 'node:net'
 import path from 'node:path'
@@ -289,8 +290,11 @@ describe.skipIf(!HAS_CORPUS)('recent --hec-url (local HTTP server standing in fo
 
   it('--hec-events also sends the shown events; a missing token is one line, exit 5, nothing sent', async () => {
     stub = stubEnv({MY_HEC: 'tok'})
-    const r = await run(['--eks', 'prod', ...eksWindow, '--resource', 'secrets', '--hec-url', url, '--hec-token-env', 'MY_HEC', '--hec-events', '-o', 'json'], stub.env)
+    // The events wait in a temporary file until the run ends; it is gone afterwards.
+    const spoolDir = mkdtempSync(path.join(tmpdir(), 'hec-spool-'))
+    const r = await run(['--eks', 'prod', ...eksWindow, '--resource', 'secrets', '--hec-url', url, '--hec-token-env', 'MY_HEC', '--hec-events', '-o', 'json'], {...stub.env, TMPDIR: spoolDir})
     expect(r.exitCode).toBe(0)
+    expect(readdirSync(spoolDir)).toEqual([])
     const m = /sent (\d+) findings and (\d+) events to HEC/.exec(r.stderr)
     expect(m).not.toBeNull()
     const events = received.flatMap((b) => b.items).filter((i) => i.sourcetype === 'kubectl:sensitive-access:event')

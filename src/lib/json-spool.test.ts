@@ -1,0 +1,28 @@
+import {existsSync, statSync} from 'node:fs'
+import path from 'node:path'
+import {describe, expect, it} from 'vitest'
+import {JsonSpool} from './json-spool.js'
+
+describe('JsonSpool', () => {
+  it('gives back every value in order, from a private file it removes', async () => {
+    const spool = new JsonSpool<{i: number; s: string}>()
+    const file = (spool as unknown as {file: string}).file
+    expect(statSync(file).mode & 0o777).toBe(0o600)
+    expect(statSync(path.dirname(file)).mode & 0o777).toBe(0o700)
+    // Enough to flush to disk several times (1 MiB at a time).
+    const n = 30_000
+    for (let i = 0; i < n; i++) spool.add({i, s: `line ${i} \n with a newline and é`.repeat(3)})
+    expect(spool.count).toBe(n)
+    expect(statSync(file).size).toBeGreaterThan(1024 * 1024)
+    let expected = 0
+    for await (const value of spool.values()) {
+      expect(value.i).toBe(expected)
+      expect(value.s).toBe(`line ${expected} \n with a newline and é`.repeat(3))
+      expected++
+    }
+    expect(expected).toBe(n)
+    spool.dispose()
+    spool.dispose()
+    expect(existsSync(path.dirname(file))).toBe(false)
+  })
+})
