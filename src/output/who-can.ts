@@ -38,8 +38,8 @@ export function renderWhoCanTable(report: WhoCanReport, options: {wide: boolean;
   if (report.indirect) {
     out += '\nIndirect paths to secrets (not direct grants: each path spelled out):\n'
     out += renderTable(
-      ['kind', 'subject', 'path', 'how'],
-      report.indirect.map((g) => [g.kind, subjectName(g), g.label, g.explanation.join('; ')]),
+      ['kind', 'subject', 'path', 'confirmed', 'how'],
+      report.indirect.map((g) => [g.kind, subjectName(g), g.label, g.confirmation, g.explanation.join('; ')]),
       {headers: options.headers},
     )
   }

@@ -51,6 +51,11 @@ const group = (apiGroup: string, resource: string, namespaced: boolean, extra: {
 })
 const RBAC = 'rbac.authorization.k8s.io'
 
+/** Every target an indirect question asks about (the access of an IndirectGrant names these). */
+export function indirectTargets(): WhoCanTarget[] {
+  return indirectQuestions().flatMap((q) => [...q.targets, ...(q.requires?.targets ?? [])])
+}
+
 /** The questions, in the order they are reported. */
 export function indirectQuestions(): IndirectQuestion[] {
   return [

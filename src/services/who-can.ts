@@ -72,7 +72,13 @@ export interface WhoCanReport extends Omit<WhoCanAnswer, 'subjects'> {
   incomplete?: {missing: MissingRead[]}
   stats: {requests: number; fetchMs: number; analysisMs: number; confirmMs: number; roles: number; bindings: number}
   /** `--indirect` only: kept apart from the direct grants in `subjects`. */
-  indirect?: IndirectGrant[]
+  indirect?: ReportedIndirect[]
+}
+
+/** An indirect path with the API server's word on the access that opens it. */
+export interface ReportedIndirect extends IndirectGrant {
+  confirmation: Confirmation
+  checks?: AccessCheck[]
 }
 
 /** Exit code of an answer computed without every RBAC object (distinct from connection errors). */
@@ -106,7 +112,7 @@ async function runOffline(options: WhoCanOptions): Promise<WhoCanReport> {
     serverOnly: [],
     confirmation: {enabled: false, requests: 0},
     stats: {requests: 0, fetchMs, analysisMs, confirmMs: 0, ...sizeOf(loaded.snapshot)},
-    ...(options.indirect ? {indirect: await indirectFor(loaded.snapshot, options.allNamespaces, namespace)} : {}),
+    ...(options.indirect ? {indirect: (await indirectFor(loaded.snapshot, options.allNamespaces, namespace)).map((g) => ({...g, confirmation: 'offline' as const}))} : {}),
   }
 }
 
@@ -139,8 +145,8 @@ async function runConnected(options: WhoCanOptions): Promise<WhoCanReport> {
   const confirmation: WhoCanReport['confirmation'] = {enabled: options.confirm, requests: 0}
   if (options.confirm) {
     options.onProgress?.('confirming with SubjectAccessReview')
-    const confirmed = await confirm(client, answer.subjects, question, options)
-    subjects = confirmed.subjects
+    const confirmed = await confirm(client, answer.subjects, question.targets, options)
+    subjects = answer.subjects.map((s, i) => ({...s, ...confirmed.results[i]!}))
     confirmation.requests = confirmed.requests
     if (confirmed.unverifiedReason) confirmation.unverifiedReason = confirmed.unverifiedReason
     if (options.checkServiceAccounts && !confirmed.unverifiedReason) {
@@ -161,7 +167,21 @@ async function runConnected(options: WhoCanOptions): Promise<WhoCanReport> {
     stats: {requests: client.requestCount, fetchMs, analysisMs, confirmMs, ...sizeOf(fetched.snapshot)},
   }
   if (fetched.missing.length > 0) report.incomplete = {missing: fetched.missing}
-  if (options.indirect) report.indirect = await indirectFor(fetched.snapshot, options.allNamespaces, namespace)
+  if (options.indirect) {
+    const indirect = await indirectFor(fetched.snapshot, options.allNamespaces, namespace)
+    report.indirect = indirect.map((g) => ({...g, confirmation: options.confirm ? 'unverified' : 'skipped'}))
+    if (options.confirm && !confirmation.unverifiedReason) {
+      // The same SubjectAccessReviews for each indirect path (the Node authorizer's entry is not an
+      // RBAC grant: its access is per node and pod, so it stays unverified).
+      options.onProgress?.('confirming the indirect paths with SubjectAccessReview')
+      const {indirectTargets} = await import('../rbac/indirect.js')
+      const rbacGrants = indirect.filter((g) => !g.synthetic)
+      const confirmed = await confirm(client, rbacGrants, indirectTargets(), options)
+      const byGrant = new Map(rbacGrants.map((g, i) => [g, confirmed.results[i]!]))
+      report.indirect = indirect.map((g) => ({...g, ...(byGrant.get(g) ?? {confirmation: 'unverified' as const})}))
+      confirmation.requests += confirmed.requests
+    }
+  }
   client.close()
   return report
 }
@@ -196,6 +216,9 @@ interface CheckPlan {
   check: AccessCheck
 }
 
+/** What confirmation needs of a grant: who holds it and which (verb, target, scope) it gives. */
+type ConfirmableGrant = Pick<SubjectGrant, 'kind' | 'name' | 'namespace' | 'access'>
+
 /**
  * One SubjectAccessReview per subject, granted (verb, target) and scope: cluster-wide grants are
  * asked at the cluster scope (namespace ''), RoleBinding grants in each of their namespaces. The
@@ -203,12 +226,12 @@ interface CheckPlan {
  */
 async function confirm(
   client: KubeClient,
-  subjects: SubjectGrant[],
-  question: Question,
+  subjects: readonly ConfirmableGrant[],
+  targetList: readonly WhoCanTarget[],
   options: WhoCanOptions,
-): Promise<{subjects: ReportedSubject[]; requests: number; unverifiedReason?: string}> {
+): Promise<{results: {confirmation: Confirmation; checks: AccessCheck[]}[]; requests: number; unverifiedReason?: string}> {
   const {reviewAccess} = await import('../kube/access-review.js')
-  const targets = new Map(question.targets.map((t) => [targetLabel(t), t]))
+  const targets = new Map(targetList.map((t) => [targetLabel(t), t]))
   const questions: AccessQuestion[] = []
   const plan: CheckPlan[] = []
   subjects.forEach((subject, index) => {
@@ -232,7 +255,7 @@ async function confirm(
     checks[p.subject]!.push(check)
   })
   return {
-    subjects: subjects.map((s, i) => ({...s, confirmation: verdict(checks[i]!), checks: checks[i]!})),
+    results: checks.map((c) => ({confirmation: verdict(c), checks: c})),
     requests: result.requests,
     ...(result.message ? {unverifiedReason: result.message} : {}),
   }

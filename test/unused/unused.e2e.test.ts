@@ -155,7 +155,11 @@ describe('unused, through the built executable', () => {
     const loaded = await loadManifests([RBAC])
     const server = await startFakeApiServer({
       store: {rbac: loaded.snapshot, namespaces: loaded.snapshot.namespaces, serviceAccounts: loaded.snapshot.serviceAccounts},
-      authorize: () => ({allowed: true, reason: ''}),
+      // A webhook-like authorizer that refuses pods/exec to shop/deployer although RBAC grants it.
+      authorize: (user, attributes) =>
+        user.username === 'system:serviceaccount:shop:deployer' && attributes.kind === 'resource' && attributes.subresource === 'exec'
+          ? {allowed: false, reason: 'exec is blocked by policy'}
+          : {allowed: true, reason: ''},
     })
     try {
       const result = await runCli(['unused', '--kubeconfig', server.kubeconfigPath, '-f', LOG, '-o', 'json'])
@@ -171,8 +175,18 @@ describe('unused, through the built executable', () => {
       // who-can --indirect reads the same cluster the same way.
       const indirect = await runCli(['who-can', '--kubeconfig', server.kubeconfigPath, '-n', 'shop', '--indirect', '-o', 'json'])
       expect(indirect.exitCode).toBe(0)
-      const answer = JSON.parse(indirect.stdout) as {indirect: {key: string; label: string}[]}
-      expect(answer.indirect.filter((g) => g.key === 'ServiceAccount:shop/deployer').map((g) => g.label)).toEqual(['indirect: pod-create', 'indirect: exec'])
+      type Checked = {key: string; label: string; confirmation: string; checks?: {verb: string; target: string; allowed: boolean; reason?: string}[]}
+      const answer = JSON.parse(indirect.stdout) as {indirect: Checked[]}
+      const deployer = answer.indirect.filter((g) => g.key === 'ServiceAccount:shop/deployer')
+      expect(deployer.map((g) => g.label)).toEqual(['indirect: pod-create', 'indirect: exec'])
+      // Each path is confirmed with SubjectAccessReview like a direct grant: the server refuses exec.
+      expect(deployer.map((g) => g.confirmation)).toEqual(['confirmed', 'denied'])
+      expect(deployer[1]!.checks!.every((c) => !c.allowed && c.reason === 'exec is blocked by policy')).toBe(true)
+      expect(answer.indirect.find((g) => g.label === 'indirect: node-authorizer')?.confirmation).toBe('unverified')
+      const reviews = server.requests.filter((r) => r.path.endsWith('/subjectaccessreviews'))
+      expect(reviews.length).toBeGreaterThan(0)
+      const noConfirm = JSON.parse((await runCli(['who-can', '--kubeconfig', server.kubeconfigPath, '-n', 'shop', '--indirect', '--no-confirm', '-o', 'json'])).stdout) as {indirect: Checked[]}
+      expect(new Set(noConfirm.indirect.map((g) => g.confirmation))).toEqual(new Set(['skipped']))
     } finally {
       await server.stop()
     }
@@ -231,7 +245,7 @@ describe('who-can --indirect, through the built executable', () => {
     const table = await runCli(['who-can', '--manifests', RBAC, '-n', 'shop', '--indirect', '-o', 'table'])
     expect(table.exitCode).toBe(0)
     expect(table.stdout).toContain('Indirect paths to secrets')
-    expect(table.stdout).toMatch(/shop\/deployer\s+indirect: exec\s+create pods\/exec in ns shop -> read the secrets mounted in running pods in shop/)
+    expect(table.stdout).toMatch(/shop\/deployer\s+indirect: exec\s+offline\s+create pods\/exec in ns shop -> read the secrets mounted in running pods in shop/)
     const plain = await runCli(['who-can', '--manifests', RBAC, '-A', '-o', 'json'])
     expect((JSON.parse(plain.stdout) as {indirect?: unknown}).indirect).toBeUndefined()
   })
