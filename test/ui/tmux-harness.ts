@@ -14,7 +14,7 @@ export interface TmuxStartOptions {
   cwd?: string
   /** Extra environment for the command, e.g. `{NO_COLOR: '1'}`. */
   env?: Record<string, string>
-  /** Keep the pane after the command exits, to read its exit status and last screen. Default true. */
+  /** Keep the pane after the command exits, to read its last screen. Default true. */
   remainOnExit?: boolean
 }
 
@@ -106,19 +106,7 @@ export class TmuxSession {
     }
   }
 
-  /** Wait until the command has exited and return its exit status (needs remainOnExit). */
-  async waitForExit(options: WaitOptions = {}): Promise<number> {
-    const timeout = options.timeoutMs ?? 30_000
-    const deadline = Date.now() + timeout
-    for (;;) {
-      const [dead, status, signal] = (await this.tmux('display-message', '-p', '-t', this.name, '#{pane_dead}|#{pane_dead_status}|#{pane_dead_signal}')).trim().split('|')
-      // tmux marks the pane dead a moment before it records how the process ended.
-      if (dead === '1' && status !== undefined && status !== '') return Number(status)
-      if (dead === '1' && signal !== undefined && signal !== '') return 128 + Number(signal)
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeout}ms waiting for the command to exit; screen was:\n${await this.capture()}`)
-      await new Promise((r) => setTimeout(r, 100))
-    }
-  }
+
 
   /** The terminal device of the session's pane, e.g. /dev/pts/3. */
   async paneTty(): Promise<string> {
