@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import {compileLineScanWat} from '../../scripts/build-wasm.js'
 import {LINE_SCAN_WASM_BASE64} from './line-scan-wasm.js'
-import {chooseProbes, createLineScanner, type LineScanner} from './line-scan.js'
+import {chooseProbes, createLineScanner, lineHasNeedle, type LineScanner} from './line-scan.js'
 
 interface Result {
   lines: number
@@ -55,6 +55,14 @@ describe('line scanner', () => {
     const {wasm, js} = both(undefined, input)
     expect(wasm).toEqual({lines: 4, records: 0, reported: [[0, 1, 0], [2, 2, 1], [3, 5, 2], [6, 7, 3]]})
     expect(js).toEqual(wasm)
+  })
+
+  it('an empty needle is in every line: every line is reported, as by lineHasNeedle', () => {
+    const input = Buffer.from('a\nsecrets\n\n')
+    const {wasm, js} = both(['', 'secrets'], input)
+    expect(wasm).toEqual(both(undefined, input).wasm)
+    expect(js).toEqual(wasm)
+    expect(lineHasNeedle(Buffer.from('a'), [Buffer.from(''), Buffer.from('secrets')])).toBe(true)
   })
 
   it('finds needles at every offset of a 64-byte block and across block edges', () => {

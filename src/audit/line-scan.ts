@@ -45,9 +45,17 @@ const DATA = HITS + HIT_CAPACITY * 12
 /** Past the region's end the kernel reads up to 64 + 16 bytes beyond a probe offset. */
 const SLACK = 512
 
+/**
+ * The needles that narrow anything down: none (every line is reported) when there are none, or
+ * when one of them is empty, since the empty string is in every line.
+ */
+export function narrowingNeedles(needles: readonly Buffer[] | undefined): Buffer[] {
+  return !needles || needles.some((n) => n.length === 0) ? [] : [...needles]
+}
+
 export function createLineScanner(needles: readonly Buffer[] | undefined, options: LineScannerOptions = {}): LineScanner {
   const capacity = options.capacity ?? DEFAULT_CAPACITY
-  const list = needles?.filter((n) => n.length > 0) ?? []
+  const list = narrowingNeedles(needles)
   const wanted = options.engine ?? (process.env.KUBECTL_SENSITIVE_ACCESS_SCAN_ENGINE === 'js' ? 'js' : 'wasm')
   if (wanted === 'wasm' && list.length <= MAX_NEEDLES && list.every((n) => n.length <= MAX_NEEDLE_LENGTH)) {
     const kernel = instantiateKernel(capacity)
@@ -194,26 +202,23 @@ function countPairs(sample: Buffer, x: number, y: number, distance: number): num
 class JsLineScanner implements LineScanner {
   readonly engine = 'js' as const
   readonly window: Buffer
-  private readonly keys: Buffer[]
-
   constructor(
-    needles: readonly Buffer[],
+    private readonly needles: Buffer[],
     readonly capacity: number,
   ) {
     this.window = Buffer.alloc(capacity + SLACK)
-    this.keys = [...needles]
   }
 
   scan(start: number, end: number, onLine: OnLine): ScanCounts {
     const buf = this.window
-    const keys = this.keys
-    const nextHit = keys.map(() => -2)
+    const needles = this.needles
+    const nextHit = needles.map(() => -2)
     let lines = 0
     let records = 0
     for (let at = start; at < end; ) {
       const nl = buf.indexOf(NEWLINE, at)
       if (nl < 0 || nl >= end) break
-      if (keys.length === 0 || anyNeedle(buf, keys, nextHit, at, nl)) onLine(at, nl, lines)
+      if (needles.length === 0 || anyNeedle(buf, needles, nextHit, at, nl)) onLine(at, nl, lines)
       else if (!isBlank(buf, at, nl)) records++
       lines++
       at = nl + 1
@@ -238,8 +243,8 @@ function anyNeedle(buf: Buffer, needles: Buffer[], nextHit: number[], start: num
 }
 
 /** Whether one line (outside any window) holds a needle: for the few lines too long for a window. */
-export function lineHasNeedle(line: Buffer, needles: readonly Buffer[] | undefined): boolean {
-  return !needles || needles.length === 0 || needles.some((n) => n.length === 0 || line.includes(n))
+export function lineHasNeedle(line: Buffer, needles: readonly Buffer[]): boolean {
+  return needles.length === 0 || needles.some((n) => n.length === 0 || line.includes(n))
 }
 
 export function isBlank(buf: Buffer, start: number, end: number): boolean {

@@ -10,7 +10,7 @@ import {Readable} from 'node:stream'
 import {createGunzip} from 'node:zlib'
 import type {AuditEvent, EventOrigin} from './event.js'
 import {collectGarbage} from '../lib/collect-garbage.js'
-import {createLineScanner, firstNonBlank, isBlank, lineHasNeedle, type LineScanner} from './line-scan.js'
+import {createLineScanner, firstNonBlank, isBlank, lineHasNeedle, narrowingNeedles, type LineScanner} from './line-scan.js'
 import {normaliseCsvRow, normaliseRecord, type SkipReason} from './normalise.js'
 import {StageMerger} from './stage-merger.js'
 
@@ -234,7 +234,8 @@ class SourceReader {
   private readonly maxLine: number
   private readonly maxDoc: number
   private readonly maxPositions: number
-  private readonly needles: Buffer[] | undefined
+  /** The prefilter's needles; none: every line is parsed. */
+  private readonly needles: Buffer[]
   /** Structured copy of the first skips, for workers whose line numbers are shifted later. */
   readonly skipLog: {reason: SkipReason; line: number}[] = []
   /** Lines seen by the last readLines (newlines, plus a final unterminated line). */
@@ -249,7 +250,7 @@ class SourceReader {
     this.maxLine = options.maxLineBytes ?? 16 * MiB
     this.maxDoc = options.maxDocumentBytes ?? 64 * MiB
     this.maxPositions = options.maxSkipPositions ?? 5
-    this.needles = options.prefilter && options.prefilter.length > 0 ? options.prefilter.map((n) => Buffer.from(n)) : undefined
+    this.needles = needlesOf(options)
   }
 
   skip(reason: SkipReason, file: string, line: number): void {
@@ -313,15 +314,13 @@ class SourceReader {
   /** JSON lines and CSV rows, detected per line. */
   private async *readLines(file: string, source: ChunkSource): AsyncGenerator<AuditEvent[]> {
     const stats = this.stats
-    const scanner = (this.scanner ??= scannerFor(this.options))
+    const scanner = (this.scanner ??= createLineScanner(this.needles))
     const win = scanner.window
     const capacity = scanner.capacity
     let filled = 0 // window[0, filled) holds the start of a line not ended yet
     let lineNo = 0
-    // A line longer than the window: its pieces, or `overflowing` once it is past maxLine (dropped).
-    let long: Buffer[] | undefined
-    let longBytes = 0
-    let overflowing = false
+    // A line longer than the window, kept in pieces outside it until its newline.
+    let long: LongLine | undefined
     let sinceCollect = 0
     let out: AuditEvent[] = []
     let base = 0
@@ -344,27 +343,16 @@ class SourceReader {
       }
       const end = filled + n
       let start = 0
-      if (long || overflowing) {
+      if (long) {
         const nl = win.subarray(0, end).indexOf(NEWLINE)
         if (nl < 0) {
-          if (!overflowing) longBytes = this.growLongLine(long as Buffer[], longBytes, win.subarray(0, end), file, lineNo + 1)
-          if (longBytes < 0) {
-            overflowing = true
-            long = undefined
-          }
+          this.growLongLine(long, win.subarray(0, end), file, lineNo + 1)
           filled = 0
           continue
         }
         lineNo++
-        if (!overflowing) {
-          const line = Buffer.concat([...(long as Buffer[]), win.subarray(0, nl)])
-          if (line.length > this.maxLine) {
-            this.skip('line-too-long', file, lineNo)
-            stats.records++
-          } else this.handleSingleLine(line, file, lineNo, out)
-        }
+        if (!long.dropped) this.handleSingleLine(Buffer.concat([...long.pieces, win.subarray(0, nl)]), file, lineNo, out)
         long = undefined
-        overflowing = false
         start = nl + 1
       }
       const last = win.lastIndexOf(NEWLINE, end - 1)
@@ -378,11 +366,8 @@ class SourceReader {
       }
       if (end - start === capacity) {
         // A whole window without a newline: the line goes on outside it.
-        longBytes = this.growLongLine((long = []), 0, win.subarray(0, end), file, lineNo + 1)
-        if (longBytes < 0) {
-          overflowing = true
-          long = undefined
-        }
+        long = {pieces: [], bytes: 0, dropped: false}
+        this.growLongLine(long, win.subarray(0, end), file, lineNo + 1)
         filled = 0
       } else {
         win.copyWithin(0, start, end)
@@ -393,34 +378,33 @@ class SourceReader {
         out = []
       }
     }
-    if (filled > 0 || long) {
+    if ((filled > 0 || long) && !long?.dropped) {
       // The last line has no newline.
       lineNo++
-      const line = long ? Buffer.concat([...long, win.subarray(0, filled)]) : win.subarray(0, filled)
-      if (line.length > this.maxLine) {
-        this.skip('line-too-long', file, lineNo)
-        stats.records++
-      } else this.handleSingleLine(line, file, lineNo, out)
+      this.handleSingleLine(long ? Buffer.concat([...long.pieces, win.subarray(0, filled)]) : win.subarray(0, filled), file, lineNo, out)
     }
     this.lines = lineNo
     if (out.length > 0) yield out
   }
 
-  /** Keep a copy of a piece of an over-long line; -1 (and a skip) once it passes maxLine. */
-  private growLongLine(pieces: Buffer[], bytes: number, piece: Buffer, file: string, lineNo: number): number {
-    const total = bytes + piece.length
-    if (total > this.maxLine) {
+  /** Keep a copy of a piece of an over-long line, until it passes maxLine: then it is skipped, once. */
+  private growLongLine(long: LongLine, piece: Buffer, file: string, lineNo: number): void {
+    if (long.dropped) return
+    long.bytes += piece.length
+    if (long.bytes > this.maxLine) {
       this.skip('line-too-long', file, lineNo)
       this.stats.records++
-      return -1
-    }
-    pieces.push(Buffer.from(piece))
-    return total
+      long.dropped = true
+      long.pieces = []
+    } else long.pieces.push(Buffer.from(piece))
   }
 
   /** A line outside the window (the last one, or one longer than the window). */
   private handleSingleLine(line: Buffer, file: string, lineNo: number, out: AuditEvent[]): void {
-    if (lineHasNeedle(line, this.needles)) this.handleLine(line, 0, line.length, file, lineNo, out)
+    if (line.length > this.maxLine) {
+      this.skip('line-too-long', file, lineNo)
+      this.stats.records++
+    } else if (lineHasNeedle(line, this.needles)) this.handleLine(line, 0, line.length, file, lineNo, out)
     else if (!isBlank(line, 0, line.length)) {
       this.stats.records++
       this.stats.prefiltered++
@@ -632,6 +616,13 @@ class SourceReader {
   }
 }
 
+/** A line longer than the scanner's window: its pieces, or dropped once past maxLine. */
+interface LongLine {
+  pieces: Buffer[]
+  bytes: number
+  dropped: boolean
+}
+
 /** Bytes in order, read into the caller's buffer: a file range read in place, or a stream copied. */
 interface ChunkSource {
   /** Each chunk arrives in a new Buffer (streams): long reads need the periodic full collection. */
@@ -841,7 +832,6 @@ export function yamlNestingExceeds(text: string, max: number): boolean {
   return false
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // Parallel scan of big plain files.
 
@@ -853,9 +843,14 @@ export type RangeMessage =
   | {type: 'done'; id: number; lines: number; stats: ReadStats; skips: {reason: SkipReason; line: number}[]}
   | {type: 'failed'; id: number}
 
-/** The line scanner for these read options (made once per worker, once per input otherwise). */
+/** The line scanner for these read options (made once per worker, once per reader otherwise). */
 export function scannerFor(options: ReadOptions): LineScanner {
-  return createLineScanner(options.prefilter?.map((n) => Buffer.from(n)))
+  return createLineScanner(needlesOf(options))
+}
+
+/** The prefilter as bytes, reduced to the needles that narrow anything down (see narrowingNeedles). */
+function needlesOf(options: ReadOptions): Buffer[] {
+  return narrowingNeedles(options.prefilter?.map((n) => Buffer.from(n)))
 }
 
 /** Run inside a worker: scan one range and report batches then totals. */
@@ -882,7 +877,7 @@ async function parallelEligible(file: string, options: ReadOptions): Promise<boo
   // Workers pay off when they drop most lines unparsed: every event they send costs the main
   // thread about as much to receive as parsing its line would (measured: all events of 200 MB,
   // 4.6 s on two workers, 4.4 s on one thread with a third less CPU).
-  if (file === '-' || !options.prefilter?.some((n) => n.length > 0)) return false
+  if (file === '-' || needlesOf(options).length === 0) return false
   const workers = workerCount(options)
   if (workers < 2) return false
   const envMin = Number(process.env.KUBECTL_SENSITIVE_ACCESS_PARALLEL_MIN_BYTES)
