@@ -16,12 +16,12 @@ export interface FollowOptions {
   readBytes?: number
 }
 
+const READ_BYTES = 4 * 1024 * 1024
+
 /**
  * Start following `files` from their current end; `onEvents` receives each batch of new events.
  * Returns the function that stops following.
  */
-const READ_BYTES = 4 * 1024 * 1024
-
 export function followFiles(files: string[], onEvents: (events: AuditEvent[]) => void, options: FollowOptions = {}): () => void {
   const interval = options.intervalMs ?? 1000
   const maxLine = options.maxLineBytes ?? 16 * 1024 * 1024

@@ -2,9 +2,9 @@
 // counts once. ResponseComplete and Panic end a request: such a record goes out at once, and a
 // stage of the same request seen later is a duplicate; so does a record without a stage (sources
 // that log one record per request). RequestReceived and ResponseStarted wait in a bounded window
-// for a later stage (the latest wins) and go out when it arrives or when they leave the window. Stages of one request
-// sit close together in a log, so the window is enough; keys of requests already out are kept
-// eight windows long (keys are small) to recognise stages that come late.
+// for a later stage (the latest wins) and go out when it arrives or when they leave the window.
+// Stages of one request sit close together in a log, so the window is enough; keys of requests
+// already out are kept eight windows long (keys are small) to recognise stages that come late.
 //
 // Holding only the requests that are not complete keeps this cheap on big logs: almost every
 // event passes straight through instead of staying alive for thousands of events (which made the

@@ -244,8 +244,6 @@ interrupted (what was fetched is printed).`
     const {JsonSpool} = await import('../lib/json-spool.js')
     const spool = new JsonSpool<import('../audit/event.js').AuditEvent>()
     this.spool = spool
-    // Also on process.exit (a closed pipe ends the process at once): the file must not stay behind.
-    process.once('exit', () => spool.dispose())
     return spool
   }
 

@@ -430,14 +430,14 @@ function formatMs(ms: number): string {
 
 /**
  * An `as-user-extra` key as a header-name suffix, as client-go writes it: bytes that may not appear
- * in a header name, and `%` itself, are percent-encoded (`acme.com/project` -> `acme.com%2Fproject`);
+ * in a header name, and `%` itself (left out of the token characters below), are percent-encoded (`acme.com/project` -> `acme.com%2Fproject`);
  * the API server decodes them (and lower-cases the key).
  */
 export function escapeExtraKey(key: string): string {
   let out = ''
   for (const byte of Buffer.from(key, 'utf8')) {
     const c = String.fromCharCode(byte)
-    out += byte !== 0x25 && /^[A-Za-z0-9!#$%&'*+\-.^_`|~]$/.test(c) ? c : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`
+    out += /^[A-Za-z0-9!#$&'*+\-.^_`|~]$/.test(c) ? c : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`
   }
   return out
 }

@@ -5,7 +5,10 @@ import {JsonSpool} from './json-spool.js'
 
 describe('JsonSpool', () => {
   it('gives back every value in order, from a private file it removes', async () => {
+    const exitListeners = process.listenerCount('exit')
     const spool = new JsonSpool<{i: number; s: string}>()
+    // Removed on process exit too, until disposed.
+    expect(process.listenerCount('exit')).toBe(exitListeners + 1)
     const file = (spool as unknown as {file: string}).file
     expect(statSync(file).mode & 0o777).toBe(0o600)
     expect(statSync(path.dirname(file)).mode & 0o777).toBe(0o700)
@@ -23,6 +26,7 @@ describe('JsonSpool', () => {
     expect(expected).toBe(n)
     spool.dispose()
     spool.dispose()
+    expect(process.listenerCount('exit')).toBe(exitListeners)
     expect(existsSync(path.dirname(file))).toBe(false)
   })
 })

@@ -1,7 +1,8 @@
 // Values kept for later on disk rather than in memory: `recent --hec-events` sends the shown events
 // only once the run has ended (an interrupted run sends nothing), and a big log shows millions of
 // them. They go as JSON lines into a private temporary file (0600 in a 0700 folder), are read back
-// in order, and the file is removed. Events are already value-free (no bodies) when they get here.
+// in order, and the file is removed: by dispose(), or when the process exits (a closed pipe ends it
+// at once). Events are already value-free (no bodies) when they get here.
 import {closeSync, mkdtempSync, openSync, rmSync, writeSync, createReadStream} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
@@ -15,12 +16,14 @@ export class JsonSpool<T> {
   private fd: number | undefined
   private pending: string[] = []
   private pendingBytes = 0
+  private readonly onExit = () => this.dispose()
   count = 0
 
   constructor() {
     this.dir = mkdtempSync(path.join(tmpdir(), 'kubectl-sensitive-access-'))
     this.file = path.join(this.dir, 'spool.jsonl')
     this.fd = openSync(this.file, 'wx', 0o600)
+    process.once('exit', this.onExit)
   }
 
   add(value: T): void {
@@ -39,6 +42,7 @@ export class JsonSpool<T> {
   }
 
   dispose(): void {
+    process.off('exit', this.onExit)
     if (this.fd !== undefined) closeSync(this.fd)
     this.fd = undefined
     rmSync(this.dir, {recursive: true, force: true})

@@ -168,8 +168,10 @@ async function runConnected(options: WhoCanOptions): Promise<WhoCanReport> {
   }
   if (fetched.missing.length > 0) report.incomplete = {missing: fetched.missing}
   if (options.indirect) {
-    const indirect = await indirectFor(fetched.snapshot, options.allNamespaces, namespace)
-    report.indirect = indirect.map((g) => ({...g, confirmation: options.confirm ? 'unverified' : 'skipped'}))
+    const indirect: ReportedIndirect[] = (await indirectFor(fetched.snapshot, options.allNamespaces, namespace)).map((g) => ({
+      ...g,
+      confirmation: options.confirm ? 'unverified' : 'skipped',
+    }))
     if (options.confirm && !confirmation.unverifiedReason) {
       // The same SubjectAccessReviews for each indirect path (the Node authorizer's entry is not an
       // RBAC grant: its access is per node and pod, so it stays unverified).
@@ -177,10 +179,10 @@ async function runConnected(options: WhoCanOptions): Promise<WhoCanReport> {
       const {indirectTargets} = await import('../rbac/indirect.js')
       const rbacGrants = indirect.filter((g) => !g.synthetic)
       const confirmed = await confirm(client, rbacGrants, indirectTargets(), options)
-      const byGrant = new Map(rbacGrants.map((g, i) => [g, confirmed.results[i]!]))
-      report.indirect = indirect.map((g) => ({...g, ...(byGrant.get(g) ?? {confirmation: 'unverified' as const})}))
+      rbacGrants.forEach((g, i) => Object.assign(g, confirmed.results[i]))
       confirmation.requests += confirmed.requests
     }
+    report.indirect = indirect
   }
   client.close()
   return report
