@@ -89,6 +89,17 @@ describe('Dashboard navigation', () => {
     expect(filtered).not.toContain('ci/deployer')
   })
 
+  it('keeps the order of chunks that arrive while earlier keys still wait', async () => {
+    const a = await open()
+    // 'g' comes after both moves: back on the first row (acting on it first would leave row 2).
+    expect(selectedLine(await a.pressTogether('jj', 'g'))).toContain('ops')
+    expect(a.frame()).toContain('1/5')
+    // Keys after a filter's Enter in the same chunk act on the filtered list.
+    const after = await a.pressTogether('/e\rG')
+    expect(after).toContain('filter: e')
+    expect(selectedLine(after)).toContain('mallory')
+  })
+
   it('pages through a long list one screen at a time', async () => {
     const a = await open({data: {...DATA, events: manyEvents(200)}})
     await a.press('2')

@@ -102,7 +102,8 @@ export function Dashboard(props: DashboardProps) {
     if (wanted !== undefined && views.some((v) => v.id === wanted)) return wanted
     return data.whoCan ? 'who-can' : data.unused ? 'unused' : 'recent'
   })
-  const pendingKeys = useRef<string[]>([])
+  // Keys not handled yet, oldest first: each acts on the state the one before it left.
+  const pendingKeys = useRef<[string, Key][]>([])
   const [, setKeyTick] = useState(0)
   const [positions, setPositions] = useState<Record<ViewId, ListPosition>>({'who-can': START, recent: START, findings: START, identity: START, unused: START})
   const [filters, setFilters] = useState<Record<ViewId, string>>({'who-can': '', recent: '', findings: '', identity: '', unused: ''})
@@ -230,16 +231,26 @@ export function Dashboard(props: DashboardProps) {
 
   const selectedIn = (v: ViewId): number => positions[v].selected
 
-  const onKey = (input: string, key: Key) => {
+  // Ink's handler. A key acts at once when nothing waits; otherwise it queues behind the keys that
+  // do, which go one per render (see the effect below), so that each sees the state they left.
+  const onInput = (input: string, key: Key) => {
     if (key.ctrl && input === 'c') return quit()
+    pendingKeys.current.push([input, key])
+    if (pendingKeys.current.length === 1) actOnNextKey()
+  }
 
-    // Keys typed fast or pasted arrive as one chunk ('jjj', 'j' + Enter): each must act on the
-    // state the one before left, so the first acts now and the rest wait, one per render.
-    // (A filter being typed takes its text whole: see below.)
+  const actOnNextKey = () => {
+    const next = pendingKeys.current.shift()
+    if (next) onKey(...next)
+    if (pendingKeys.current.length > 0) setKeyTick((t) => t + 1)
+  }
+
+  const onKey = (input: string, key: Key) => {
+    // Keys typed fast or pasted arrive as one chunk ('jjj', 'j' + Enter): the first acts now and
+    // the others go to the front of the queue. (A filter being typed takes its text whole: below.)
     if (editing === undefined && input.length > 1 && !key.ctrl && !key.meta && !input.includes('\u001b')) {
       const [first = '', ...rest] = [...input]
-      pendingKeys.current.push(...rest)
-      setKeyTick((t) => t + 1)
+      pendingKeys.current.unshift(...rest.map((c): [string, Key] => [c, keyOf(c)]))
       return onKey(first, keyOf(first))
     }
 
@@ -262,6 +273,9 @@ export function Dashboard(props: DashboardProps) {
           setFilters((f) => ({...f, [view]: editing + input.slice(0, lineBreak)}))
           setPositions((p) => ({...p, [view]: START}))
           setEditing(undefined)
+          // What follows the line break is keys again, acted on once the filter is applied.
+          const after = input.slice(lineBreak + 1)
+          if (after) pendingKeys.current.unshift([after, keyOf(after)])
         }
       }
       return
@@ -348,16 +362,13 @@ export function Dashboard(props: DashboardProps) {
   // Ink re-subscribes a new handler only in a passive effect, which React may run tens of
   // milliseconds after the render: keys typed quickly would reach the previous render's handler
   // and act on stale state. A ref updated during render always holds the current one.
-  const handler = useRef(onKey)
-  handler.current = onKey
-  const stableHandler = useCallback((input: string, key: Key) => handler.current(input, key), [])
+  const handler = useRef({onInput, actOnNextKey})
+  handler.current = {onInput, actOnNextKey}
+  const stableHandler = useCallback((input: string, key: Key) => handler.current.onInput(input, key), [])
   useInput(stableHandler, {isActive: inputActive})
-  // One queued key per commit, handled with that commit's state; the tick asks for the next render.
+  // One queued key per commit, handled with that commit's state; actOnNextKey asks for the next render.
   useEffect(() => {
-    const next = pendingKeys.current.shift()
-    if (next === undefined) return
-    handler.current(next, keyOf(next))
-    if (pendingKeys.current.length > 0) setKeyTick((t) => t + 1)
+    if (pendingKeys.current.length > 0) handler.current.actOnNextKey()
   })
 
   const summary = useMemo(() => (summaryLines > 0 ? summarise(eventList, summaryLines) : undefined), [eventList, summaryLines])

@@ -40,6 +40,8 @@ export async function settle(frame: () => string, maxMs = 1000): Promise<string>
 export interface App {
   frame(): string
   press(...keys: string[]): Promise<string>
+  /** Write the chunks back to back, as a fast typist or a paste delivers them, then settle. */
+  pressTogether(...chunks: string[]): Promise<string>
   type(text: string): Promise<string>
   unmount(): void
 }
@@ -56,6 +58,10 @@ export async function mount(tree: ReactElement): Promise<App> {
         await settle(frame)
       }
       return frame()
+    },
+    async pressTogether(...chunks) {
+      for (const chunk of chunks) app.stdin.write(chunk)
+      return settle(frame)
     },
     async type(text) {
       // One key at a time, as a person types.
