@@ -201,34 +201,9 @@ export class KubeClient {
     const {url, headers, tls, transport} = this.prepare(path, options.query, options.accept ?? '*/*', credentials)
     const timeoutMs = options.timeoutMs ?? this.config.requestTimeoutMs
     this.requestCount++
-    return new Promise<http.IncomingMessage>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined
-      let settled = false
-      const finish = (error: Error | undefined, response?: http.IncomingMessage): void => {
-        if (settled) return
-        settled = true
-        if (timer) clearTimeout(timer)
-        if (error) reject(error)
-        else resolve(response!)
-      }
-      let request: http.ClientRequest
-      try {
-        // A stream holds its connection for long: a fresh one, not one of the shared keep-alive pool.
-        request = transport.request(url, {method: 'GET', headers, agent: false, ...(options.signal ? {signal: options.signal} : {}), ...(url.protocol === 'https:' ? tls : {})}, (response) => finish(undefined, response))
-      } catch (error) {
-        finish(new KubeConfigError(`cannot send the request: ${(error as Error).message}`, {cause: error}))
-        return
-      }
-      request.on('error', (error: NodeJS.ErrnoException) => finish(error.name === 'AbortError' ? error : this.connectionError(error)))
-      if (timeoutMs > 0) {
-        timer = setTimeout(() => {
-          const error = new KubeTimeoutError(this.server, `timeout after ${formatMs(timeoutMs)} (--request-timeout)`)
-          finish(error)
-          request.destroy(error)
-        }, timeoutMs)
-      }
-      request.end()
-    })
+    // A stream holds its connection for long: a fresh one, not one of the shared keep-alive pool.
+    const requestOptions = {method: 'GET', headers, agent: false, ...(options.signal ? {signal: options.signal} : {}), ...(url.protocol === 'https:' ? tls : {})}
+    return this.dispatch<http.IncomingMessage>((onResponse) => transport.request(url, requestOptions, onResponse), (response, finish) => finish(undefined, response), timeoutMs)
   }
 
   /** Close idle keep-alive connections so the process can exit. */
@@ -309,33 +284,49 @@ export class KubeClient {
     const timeoutMs = options.timeoutMs ?? this.config.requestTimeoutMs
     this.requestCount++
     const server = this.server
-    const toConnectionError = (error: NodeJS.ErrnoException): KubeConnectionError => this.connectionError(error)
-    return new Promise<RawResponse>((resolve, reject) => {
+    return this.dispatch<RawResponse>(
+      (onResponse) => transport.request(url, {method, headers, agent: this.agent, ...(url.protocol === 'https:' ? tls : {})}, onResponse),
+      (response, finish) => {
+        const chunks: Buffer[] = []
+        response.on('data', (chunk: Buffer) => chunks.push(chunk))
+        response.on('end', () => finish(undefined, {status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks)}))
+        response.on('error', (error) => finish(this.connectionError(error)))
+        response.on('aborted', () => finish(new KubeConnectionError(server, 'connection closed before the response was complete')))
+      },
+      timeoutMs,
+      payload,
+    )
+  }
+
+  /**
+   * Sends one request and settles once, with what onResponse passes to finish, a connection error
+   * (an abort through the caller's signal stays itself), or a timeout (--request-timeout).
+   */
+  private dispatch<T>(
+    open: (onResponse: (response: http.IncomingMessage) => void) => http.ClientRequest,
+    onResponse: (response: http.IncomingMessage, finish: (error: Error | undefined, value?: T) => void) => void,
+    timeoutMs: number,
+    payload?: Buffer,
+  ): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined
       let settled = false
-      const finish = (error: Error | undefined, response?: RawResponse): void => {
+      const finish = (error: Error | undefined, value?: T): void => {
         if (settled) return
         settled = true
         if (timer) clearTimeout(timer)
         if (error) reject(error)
-        else resolve(response!)
+        else resolve(value as T)
       }
       let request: http.ClientRequest
       try {
-        request = transport.request(url, {method, headers, agent: this.agent, ...(url.protocol === 'https:' ? tls : {})}, onResponse)
+        request = open((response) => onResponse(response, finish))
       } catch (error) {
         // Node refuses header values with control characters (an --as value with a newline...).
         finish(new KubeConfigError(`cannot send the request: ${(error as Error).message}`, {cause: error}))
         return
       }
-      function onResponse(response: http.IncomingMessage): void {
-        const chunks: Buffer[] = []
-        response.on('data', (chunk: Buffer) => chunks.push(chunk))
-        response.on('end', () => finish(undefined, {status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks)}))
-        response.on('error', (error) => finish(toConnectionError(error)))
-        response.on('aborted', () => finish(new KubeConnectionError(server, 'connection closed before the response was complete')))
-      }
-      request.on('error', (error) => finish(this.connectionError(error)))
+      request.on('error', (error: NodeJS.ErrnoException) => finish(error.name === 'AbortError' ? error : this.connectionError(error)))
       if (timeoutMs > 0) {
         timer = setTimeout(() => {
           const error = new KubeTimeoutError(this.server, `timeout after ${formatMs(timeoutMs)} (--request-timeout)`)
