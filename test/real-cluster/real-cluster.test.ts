@@ -1,0 +1,219 @@
+// Against a real upstream kube-apiserver (see cluster.ts): the plugin's answers compared with the
+// real RBAC authorizer, a real webhook authorizer and the audit log the real server writes.
+import {writeFile} from 'node:fs/promises'
+import path from 'node:path'
+import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
+import {runCli} from '../who-can/helpers.js'
+import {startRealCluster, type RealCluster} from './cluster.js'
+import {generatePolicy, questionsFor, subjectKey, type Question} from './policy-generator.js'
+
+const binDir = inject('realClusterBin')
+const title = (name: string) => (binDir ? name : `${name}: SKIPPED, ${inject('realClusterSkipReason')}`)
+
+interface Subject {
+  kind: string
+  name: string
+  namespace?: string
+  confirmation: string
+  scope: {clusterWide: boolean; namespaces: string[]}
+  checks?: {verb: string; namespace: string; allowed: boolean; reason?: string}[]
+}
+interface Report {
+  subjects: Subject[]
+  serverOnly: {kind: string; name: string; namespace: string; checks: {allowed: boolean; reason?: string}[]}[]
+}
+
+const parse = (stdout: string) => JSON.parse(stdout) as Report
+
+describe.skipIf(!binDir)(title('real kube-apiserver: differential RBAC'), () => {
+  let cluster: RealCluster
+  beforeAll(async () => {
+    cluster = await startRealCluster({binDir, aggregation: true})
+  })
+  afterAll(async () => cluster?.stop())
+
+  // Who a question allows, asked of the real authorizer one subject at a time: each subject as its
+  // bindings name it (a group alone, a user or ServiceAccount without groups), so the set is
+  // comparable with who-can's list of bound subjects.
+  async function truth(question: Question, candidates: string[]): Promise<Set<string>> {
+    const allowed = new Set<string>()
+    const reviews = candidates.map((key) => {
+      const [kind, rest] = [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)]
+      const identity = kind === 'Group' ? {user: 'ksa-probe-nobody', groups: [rest]}
+        : kind === 'ServiceAccount' ? {user: `system:serviceaccount:${rest.replace('/', ':')}`, groups: []}
+        : {user: rest, groups: []}
+      return {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SubjectAccessReview',
+        spec: {...identity, resourceAttributes: {
+          verb: question.verb, resource: question.resource, group: '',
+          ...(question.subresource ? {subresource: question.subresource} : {}),
+          ...(question.name ? {name: question.name} : {}),
+          ...(question.namespace ? {namespace: question.namespace} : {}),
+        }},
+      }
+    })
+    const input = reviews.map((review) => JSON.stringify(review)).join('\n')
+    const result = await cluster.kubectl(['create', '-f', '-', '-o', 'json'], {input})
+    expect(result.stderr).toBe('')
+    // kubectl prints the created objects one after another, each pretty-printed (top-level braces at column 0).
+    const items = JSON.parse(`[${result.stdout.trim().replace(/\n\}\n\{/g, '\n},\n{')}]`) as {status: {allowed: boolean}}[]
+    expect(items).toHaveLength(candidates.length)
+    items.forEach((item, i) => item.status.allowed && allowed.add(candidates[i]!))
+    return allowed
+  }
+
+  const answerOf = (report: Report, candidates: Set<string>) => new Set(report.subjects.map(subjectKey).filter((key) => candidates.has(key)))
+
+  it('who-can --manifests, connected who-can and the real authorizer agree on every question', async () => {
+    let policies = 0
+    let questions = 0
+    const disagreements: string[] = []
+    for (let seed = 1; seed <= 6; seed++) {
+      const policy = generatePolicy(seed)
+      const file = path.join(cluster.dir, `policy-${seed}.yaml`)
+      await writeFile(file, policy.yaml)
+      const applied = await cluster.kubectl(['apply', '-f', file])
+      expect(applied.stderr).toBe('')
+      await cluster.waitForAggregation(policy.aggregatedWithRules)
+      policies++
+      const candidates = new Set(policy.candidates)
+      for (const question of questionsFor(policy, seed)) {
+        // RESOURCE/NAME; a subresource goes in --subresource (RESOURCE/SUBRESOURCE/NAME is not kubectl's form).
+        const target = `${question.resource}${question.name ? `/${question.name}` : ''}`
+        const scope = [...(question.namespace ? ['-n', question.namespace] : ['-A']), ...(question.subresource ? ['--subresource', question.subresource] : [])]
+        // The offline question names the resource as the server would resolve it.
+        const offline = await runCli(['who-can', question.verb, target, ...scope, '--manifests', file, '-o', 'json'])
+        const online = await runCli(['who-can', question.verb, target, ...scope, '--kubeconfig', cluster.kubeconfigPath, '--no-confirm', '-o', 'json'], {env: {KUBECONFIG: ''}})
+        expect(offline.exitCode, offline.stderr).toBe(0)
+        expect(online.exitCode, online.stderr).toBe(0)
+        // All namespaces: who can in at least one of the policy's namespaces or cluster-wide.
+        const scopes = question.namespace ? [question.namespace] : ['', ...policy.namespaces]
+        const real = new Set<string>()
+        for (const ns of scopes) for (const key of await truth({...question, namespace: ns}, policy.candidates)) real.add(key)
+        const sets = {offline: answerOf(parse(offline.stdout), candidates), online: answerOf(parse(online.stdout), candidates), real}
+        questions++
+        const show = (set: Set<string>) => [...set].sort().join(' ')
+        if (show(sets.offline) !== show(sets.real) || show(sets.online) !== show(sets.real)) {
+          disagreements.push(`seed ${seed} who-can ${question.verb} ${target} ${scope.join(' ')}\n  manifests: ${show(sets.offline)}\n  connected: ${show(sets.online)}\n  server:    ${show(sets.real)}`)
+        }
+      }
+    }
+    process.stderr.write(`differential RBAC against kube-apiserver: ${policies} policies, ${questions} questions, ${disagreements.length} disagreements\n`)
+    expect(disagreements).toEqual([])
+    expect(questions).toBeGreaterThan(40)
+  }, 600_000)
+})
+
+describe.skipIf(!binDir)(title('real kube-apiserver: confirmation with a webhook authorizer'), () => {
+  let cluster: RealCluster
+  const ns = 'confirm-a'
+  beforeAll(async () => {
+    cluster = await startRealCluster({
+      binDir,
+      // Like an EKS access entry: grants to a ServiceAccount no RBAC object names, and denies one user RBAC allows.
+      webhook: (review) => {
+        const resource = review.resourceAttributes?.resource
+        if (review.user === `system:serviceaccount:${ns}:webhook-sa` && resource === 'secrets') return {allowed: true, reason: 'access entry webhook-sa-secrets'}
+        if (review.user === 'dana' && resource === 'secrets') return {allowed: false, denied: true, reason: 'access entry blocks dana'}
+        return undefined
+      },
+    })
+    const objects = [
+      {apiVersion: 'v1', kind: 'Namespace', metadata: {name: ns}},
+      {apiVersion: 'v1', kind: 'ServiceAccount', metadata: {name: 'webhook-sa', namespace: ns}},
+      {apiVersion: 'v1', kind: 'ServiceAccount', metadata: {name: 'quiet-sa', namespace: ns}},
+      {apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: {name: 'secret-reader', namespace: ns}, rules: [{apiGroups: [''], resources: ['secrets'], verbs: ['get']}]},
+      {apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: {name: 'readers', namespace: ns}, roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'secret-reader'},
+        subjects: [{kind: 'User', name: 'carol', apiGroup: 'rbac.authorization.k8s.io'}, {kind: 'User', name: 'dana', apiGroup: 'rbac.authorization.k8s.io'}]},
+    ]
+    const applied = await cluster.kubectl(['apply', '-f', '-'], {input: JSON.stringify({apiVersion: 'v1', kind: 'List', items: objects})})
+    expect(applied.exitCode, applied.stderr).toBe(0)
+  })
+  afterAll(async () => cluster?.stop())
+
+  it('confirmed, denied and server-only come out with the reasons the real server gives', async () => {
+    const result = await runCli(['who-can', 'get', 'secrets', '-n', ns, '--check-serviceaccounts', '--kubeconfig', cluster.kubeconfigPath, '-o', 'json'], {env: {KUBECONFIG: ''}})
+    expect(result.exitCode, result.stderr).toBe(0)
+    const report = parse(result.stdout)
+    const carol = report.subjects.find((s) => s.kind === 'User' && s.name === 'carol')!
+    const dana = report.subjects.find((s) => s.kind === 'User' && s.name === 'dana')!
+    expect(carol.confirmation).toBe('confirmed')
+    // The real RBAC authorizer's reason names the binding.
+    expect(carol.checks?.[0]?.reason).toBe('RBAC: allowed by RoleBinding "readers/confirm-a" of Role "secret-reader" to User "carol"')
+    expect(dana.confirmation).toBe('denied')
+    expect(dana.checks?.[0]?.reason).toBe('access entry blocks dana')
+    expect(report.serverOnly.map((grant) => `${grant.namespace}/${grant.name}`)).toEqual([`${ns}/webhook-sa`])
+    expect(report.serverOnly[0]!.checks[0]!.reason).toBe('access entry webhook-sa-secrets')
+    // system:masters is confirmed by the real server too (it answers before any authorizer).
+    expect(report.subjects.find((s) => s.name === 'system:masters')?.confirmation).toBe('confirmed')
+  })
+
+  it('a denial by RBAC alone comes back with no reason and no denied field, and is reported as denied', async () => {
+    // The real server's answer to "may quiet-sa get secrets": allowed false, no reason.
+    const review = {apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: {user: `system:serviceaccount:${ns}:quiet-sa`, groups: ['system:serviceaccounts'], resourceAttributes: {verb: 'get', resource: 'secrets', namespace: ns}}}
+    const answer = await cluster.kubectl(['create', '-f', '-', '-o', 'json'], {input: JSON.stringify(review)})
+    const status = (JSON.parse(answer.stdout) as {status: Record<string, unknown>}).status
+    expect(status).toEqual({allowed: false})
+  })
+})
+
+describe.skipIf(!binDir)(title('real kube-apiserver: who did, from its audit log'), () => {
+  let cluster: RealCluster
+  const ns = 'audit-a'
+  beforeAll(async () => {
+    cluster = await startRealCluster({binDir, users: [{name: 'alice', groups: ['devs']}, {name: 'mallory'}]})
+    const objects = [
+      {apiVersion: 'v1', kind: 'Namespace', metadata: {name: ns}},
+      {apiVersion: 'v1', kind: 'ServiceAccount', metadata: {name: 'app', namespace: ns}},
+      {apiVersion: 'v1', kind: 'Secret', metadata: {name: 'db', namespace: ns}, stringData: {password: 'planted-secret-value-3141'}},
+      {apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'settings', namespace: ns}, data: {mode: 'on'}},
+      {apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: {name: 'secret-reader', namespace: ns}, rules: [{apiGroups: [''], resources: ['secrets', 'configmaps'], verbs: ['get', 'list', 'watch']}]},
+      {apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: {name: 'devs-read', namespace: ns}, roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'secret-reader'},
+        subjects: [{kind: 'Group', name: 'devs', apiGroup: 'rbac.authorization.k8s.io'}]},
+    ]
+    const applied = await cluster.kubectl(['apply', '-f', '-'], {input: JSON.stringify({apiVersion: 'v1', kind: 'List', items: objects})})
+    expect(applied.exitCode, applied.stderr).toBe(0)
+  })
+  afterAll(async () => cluster?.stop())
+
+  it('attributes every scripted request exactly: user, impersonator, groups, object, code, decision, reason', async () => {
+    expect((await cluster.kubectl(['get', 'secret', 'db', '-n', ns], {as: 'alice'})).exitCode).toBe(0)
+    expect((await cluster.kubectl(['get', 'configmaps', '-n', ns], {as: 'alice'})).exitCode).toBe(0)
+    expect((await cluster.kubectl(['get', 'secret', 'db', '-n', ns], {as: 'mallory'})).exitCode).toBe(1)
+    expect((await cluster.kubectl(['get', 'secret', 'db', '-n', ns, `--as=system:serviceaccount:${ns}:app`])).exitCode).toBe(1)
+    expect((await cluster.kubectl(['create', 'token', 'app', '-n', ns])).exitCode).toBe(0)
+
+    const result = await runCli(['recent', '-f', cluster.auditLogPath, '--resource', 'all', '-n', ns, '-o', 'json'])
+    expect(result.exitCode, result.stderr).toBe(0)
+    const events = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as {
+      verb: string; user: {username: string; groups?: string[]}; impersonator?: {username: string}; resource: string; subresource?: string; name?: string; namespace?: string; code: number; decision?: string; reason?: string
+    })
+    const find = (user: string, verb: string, resource: string) => events.filter((e) => e.user.username === user && e.verb === verb && e.resource === resource)
+
+    const aliceGet = find('alice', 'get', 'secrets')
+    expect(aliceGet).toHaveLength(1)
+    expect(aliceGet[0]).toMatchObject({name: 'db', namespace: ns, code: 200, decision: 'allow'})
+    expect(aliceGet[0]!.user.groups).toEqual(['devs', 'system:authenticated'])
+    expect(aliceGet[0]!.reason).toBe(`RBAC: allowed by RoleBinding "devs-read/${ns}" of Role "secret-reader" to Group "devs"`)
+    expect(find('alice', 'list', 'configmaps')).toHaveLength(1)
+
+    const malloryGet = find('mallory', 'get', 'secrets')
+    expect(malloryGet).toHaveLength(1)
+    expect(malloryGet[0]).toMatchObject({code: 403, decision: 'forbid'})
+
+    // Impersonation: the event is the ServiceAccount's, and names the admin who sent it.
+    const impersonated = find(`system:serviceaccount:${ns}:app`, 'get', 'secrets')
+    expect(impersonated).toHaveLength(1)
+    expect(impersonated[0]).toMatchObject({code: 403, decision: 'forbid', impersonator: {username: 'admin'}})
+
+    const token = events.filter((e) => e.resource === 'serviceaccounts' && e.subresource === 'token')
+    expect(token).toHaveLength(1)
+    expect(token[0]).toMatchObject({verb: 'create', name: 'app', user: {username: 'admin'}, code: 201})
+
+    // Nothing the scenario did not do, in its namespace, besides the setup's own writes.
+    const scripted = events.filter((e) => e.user.username !== 'admin' || e.impersonator || (e.resource === 'serviceaccounts' && e.subresource === 'token'))
+    expect(scripted).toHaveLength(5)
+    expect(result.stdout).not.toContain('planted-secret-value-3141')
+  })
+})
