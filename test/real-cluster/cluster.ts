@@ -13,7 +13,7 @@ import {createServer as createHttpsServer, request as httpsRequest, type Server}
 import {createServer as createNetServer} from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import {execa, type Result} from 'execa'
+import {execa} from 'execa'
 import {makeTestCertificates} from '../fake-apiserver/tls.js'
 
 /** The attributes a webhook authorizer receives (SubjectAccessReview v1 spec). */
@@ -29,6 +29,12 @@ export interface WebhookReview {
 /** allowed, denied (stops the chain, RBAC is never asked), or undefined: no opinion, RBAC decides. */
 export type WebhookDecision = {allowed: true; reason: string} | {allowed: false; denied: true; reason: string} | undefined
 export type WebhookAuthorizer = (review: WebhookReview) => WebhookDecision
+
+export interface CommandResult {
+  exitCode: number | undefined
+  stdout: string
+  stderr: string
+}
 
 export type AuditProfile = 'metadata' | 'request'
 
@@ -71,7 +77,7 @@ export interface RealCluster {
   /** A kubeconfig holding a bearer token as is (e.g. from `kubectl create token`). */
   kubeconfigWithToken(name: string, token: string): Promise<string>
   /** Runs the kubectl built beside the API server, as admin unless `as` names a token user. */
-  kubectl(args: string[], options?: {as?: string; kubeconfig?: string; input?: string}): Promise<Result>
+  kubectl(args: string[], options?: {as?: string; kubeconfig?: string; input?: string}): Promise<CommandResult>
   /** Replaces the webhook authorizer's decisions (no cache: the server asks every time). */
   setWebhook(webhook: WebhookAuthorizer | undefined): void
   /** Every review the webhook authorizer received, in order. */
@@ -329,7 +335,8 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
       kubeconfigWithToken,
       async kubectl(args, {as, kubeconfig, input} = {}) {
         const config = kubeconfig ?? (await kubeconfigFor(as ?? 'admin'))
-        return execa(kubectlPath, ['--kubeconfig', config, ...args], {reject: false, env: {KUBECONFIG: '', HOME: dir}, ...(input !== undefined ? {input} : {})})
+        const result = await execa(kubectlPath, ['--kubeconfig', config, ...args], {reject: false, env: {KUBECONFIG: '', HOME: dir}, ...(input !== undefined ? {input} : {})})
+        return {exitCode: result.exitCode, stdout: String(result.stdout), stderr: String(result.stderr)}
       },
       setWebhook(decide) {
         holder.decide = decide
