@@ -158,11 +158,11 @@ describe.skipIf(!binDir)(title('real kube-apiserver: confirmation with a webhook
   })
 })
 
-describe.skipIf(!binDir)(title('real kube-apiserver: who did, from its audit log'), () => {
+for (const audit of ['metadata', 'request'] as const) describe.skipIf(!binDir)(title(`real kube-apiserver: who did, from its audit log (${audit === 'metadata' ? 'Metadata level, no RequestReceived stage' : 'Request level, every stage'})`), () => {
   let cluster: RealCluster
   const ns = 'audit-a'
   beforeAll(async () => {
-    cluster = await startRealCluster({binDir, users: [{name: 'alice', groups: ['devs']}, {name: 'mallory'}]})
+    cluster = await startRealCluster({binDir, audit, users: [{name: 'alice', groups: ['devs']}, {name: 'mallory'}]})
     const objects = [
       {apiVersion: 'v1', kind: 'Namespace', metadata: {name: ns}},
       {apiVersion: 'v1', kind: 'ServiceAccount', metadata: {name: 'app', namespace: ns}},
@@ -215,5 +215,15 @@ describe.skipIf(!binDir)(title('real kube-apiserver: who did, from its audit log
     const scripted = events.filter((e) => e.user.username !== 'admin' || e.impersonator || (e.resource === 'serviceaccounts' && e.subresource === 'token'))
     expect(scripted).toHaveLength(5)
     expect(result.stdout).not.toContain('planted-secret-value-3141')
+  })
+
+  it('never prints the secret value the server logged (Request level logs the Secret body and last-applied-configuration)', async () => {
+    const raw = await cluster.readAudit()
+    if (audit === 'request') expect(JSON.stringify(raw)).toContain('planted-secret-value-3141')
+    for (const output of ['json', 'wide', 'yaml', 'csv']) {
+      const result = await runCli(['recent', '-f', cluster.auditLogPath, '--resource', 'all', '-o', output])
+      expect(result.exitCode, result.stderr).toBe(0)
+      expect(result.stdout + result.stderr).not.toContain('planted-secret-value-3141')
+    }
   })
 })
