@@ -227,3 +227,58 @@ for (const audit of ['metadata', 'request'] as const) describe.skipIf(!binDir)(t
     }
   })
 })
+
+describe.skipIf(!binDir)(title('real kube-apiserver: least privilege (unused --write-suggestions)'), () => {
+  let cluster: RealCluster
+  const ns = 'least-a'
+  beforeAll(async () => {
+    cluster = await startRealCluster({binDir, users: [{name: 'erin'}]})
+    const objects = [
+      {apiVersion: 'v1', kind: 'Namespace', metadata: {name: ns}},
+      {apiVersion: 'v1', kind: 'Secret', metadata: {name: 'db', namespace: ns}, stringData: {password: 'x'}},
+      {apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'settings', namespace: ns}, data: {mode: 'on'}},
+      {apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: {name: 'wide', namespace: ns}, rules: [{apiGroups: [''], resources: ['secrets', 'configmaps'], verbs: ['get', 'list', 'watch']}]},
+      {apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: {name: 'erin-wide', namespace: ns}, roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'wide'},
+        subjects: [{kind: 'User', name: 'erin', apiGroup: 'rbac.authorization.k8s.io'}]},
+    ]
+    const applied = await cluster.kubectl(['apply', '-f', '-'], {input: JSON.stringify({apiVersion: 'v1', kind: 'List', items: objects})})
+    expect(applied.exitCode, applied.stderr).toBe(0)
+  })
+  afterAll(async () => cluster?.stop())
+
+  it('its suggestions pass apply --dry-run=server, and once applied who-can shows exactly what was used', async () => {
+    expect((await cluster.kubectl(['get', 'secret', 'db', '-n', ns], {as: 'erin'})).exitCode).toBe(0)
+    const dir = path.join(cluster.dir, 'suggestions')
+    const result = await runCli(['unused', '-f', cluster.auditLogPath, '-n', ns, '--kubeconfig', cluster.kubeconfigPath, '-o', 'json', '--write-suggestions', dir], {env: {KUBECONFIG: ''}})
+    expect(result.exitCode, result.stderr).toBe(0)
+    const {readdir} = await import('node:fs/promises')
+    const files = (await readdir(dir)).filter((f) => f.endsWith('.yaml')).sort()
+    expect(files.length).toBeGreaterThan(0)
+    const deletes = files.filter((f) => f.startsWith('delete-'))
+    const applies = files.filter((f) => !f.startsWith('delete-'))
+    for (const f of applies) {
+      const dry = await cluster.kubectl(['apply', '--dry-run=server', '-f', path.join(dir, f)])
+      expect(dry.exitCode, `${f}: ${dry.stderr}`).toBe(0)
+    }
+    for (const f of deletes) {
+      const dry = await cluster.kubectl(['delete', '--dry-run=server', '-f', path.join(dir, f)])
+      expect(dry.exitCode, `${f}: ${dry.stderr}`).toBe(0)
+    }
+    for (const f of applies) expect((await cluster.kubectl(['apply', '-f', path.join(dir, f)])).exitCode).toBe(0)
+    for (const f of deletes) expect((await cluster.kubectl(['delete', '-f', path.join(dir, f)])).exitCode).toBe(0)
+
+    const ask = async (args: string[]) => {
+      const answer = await runCli(['who-can', ...args, '-n', ns, '--kubeconfig', cluster.kubeconfigPath, '-o', 'json'], {env: {KUBECONFIG: ''}})
+      expect(answer.exitCode, answer.stderr).toBe(0)
+      return parse(answer.stdout).subjects.some((s) => s.kind === 'User' && s.name === 'erin')
+    }
+    expect(await ask(['get', 'secret/db'])).toBe(true)
+    expect(await ask(['list', 'secrets'])).toBe(false)
+    expect(await ask(['watch', 'secrets'])).toBe(false)
+    expect(await ask(['get', 'configmaps'])).toBe(false)
+    expect(await ask(['get', 'secret/other'])).toBe(false)
+    // And the real server agrees.
+    expect((await cluster.kubectl(['auth', 'can-i', 'get', 'secret/db', '-n', ns], {as: 'erin'})).stdout.trim()).toBe('yes')
+    expect((await cluster.kubectl(['auth', 'can-i', 'list', 'secrets', '-n', ns], {as: 'erin'})).stdout.trim()).toBe('no')
+  })
+})
