@@ -107,8 +107,6 @@ export async function freePort(): Promise<number> {
   })
 }
 
-const yamlString = (value: string): string => JSON.stringify(value)
-
 function kubeconfigText(server: string, caFile: string, user: string, token: string): string {
   // JSON is YAML: no quoting surprises in paths or tokens.
   return JSON.stringify({
@@ -307,7 +305,7 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
       const cached = kubeconfigs.get(user)
       if (cached) return cached
       const token = tokens.get(user)
-      if (!token) throw new Error(`no static token for user ${yamlString(user)}`)
+      if (!token) throw new Error(`no static token for user ${JSON.stringify(user)}`)
       const target = await kubeconfigWithToken(user, token)
       kubeconfigs.set(user, target)
       return target

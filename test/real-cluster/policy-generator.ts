@@ -2,6 +2,7 @@
 // ClusterRoles with `*`, `*/subresource`, real subresources and resourceNames, an aggregated
 // ClusterRole, RoleBindings to ClusterRoles, User/Group/ServiceAccount subjects and bindings to
 // roles that do not exist. Names are unique per seed, so policies never collide on one server.
+import {prng} from '../hardening/helpers.js'
 
 export interface Question {
   verb: string
@@ -22,18 +23,6 @@ export interface Policy {
   aggregatedWithRules: string[]
 }
 
-/** mulberry32: small, fast, and the same sequence for a seed on every machine. */
-function random(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 export function subjectKey(subject: {kind: string; name: string; namespace?: string}): string {
   return subject.kind === 'ServiceAccount' ? `ServiceAccount:${subject.namespace}/${subject.name}` : `${subject.kind}:${subject.name}`
 }
@@ -42,7 +31,7 @@ const VERBS = ['get', 'list', 'watch', 'create', 'update', 'delete', '*']
 const RESOURCES = ['secrets', 'configmaps', 'pods', 'pods/exec', 'pods/status', 'serviceaccounts/token', 'serviceaccounts', '*', '*/status', 'pods/*']
 
 export function generatePolicy(seed: number): Policy {
-  const next = random(seed)
+  const next = prng(seed)
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!
   const some = <T>(items: readonly T[], max: number): T[] => [...new Set(Array.from({length: 1 + Math.floor(next() * max)}, () => pick(items)))]
   const p = `p${seed}`
@@ -108,7 +97,7 @@ export function generatePolicy(seed: number): Policy {
 
 /** Questions mixing verbs, real subresources, a named object, one namespace or all. */
 export function questionsFor(policy: Policy, seed: number): Question[] {
-  const next = random(seed * 7919)
+  const next = prng(seed * 7919)
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!
   const fixed: Question[] = [
     {verb: 'get', resource: 'secrets'},

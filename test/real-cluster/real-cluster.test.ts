@@ -1,29 +1,27 @@
 // Against a real upstream kube-apiserver (see cluster.ts): the plugin's answers compared with the
 // real RBAC authorizer, a real webhook authorizer and the audit log the real server writes.
-import {writeFile} from 'node:fs/promises'
+import {readdir, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
-import {runCli} from '../who-can/helpers.js'
+import {runCli, type WhoCanJsonSubject} from '../who-can/helpers.js'
 import {startRealCluster, type RealCluster} from './cluster.js'
 import {generatePolicy, questionsFor, subjectKey, type Question} from './policy-generator.js'
 
 const binDir = inject('realClusterBin')
 const title = (name: string) => (binDir ? name : `${name}: SKIPPED, ${inject('realClusterSkipReason')}`)
 
-interface Subject {
-  kind: string
-  name: string
-  namespace?: string
-  confirmation: string
-  scope: {clusterWide: boolean; namespaces: string[]}
-  checks?: {verb: string; namespace: string; allowed: boolean; reason?: string}[]
-}
 interface Report {
-  subjects: Subject[]
+  subjects: WhoCanJsonSubject[]
   serverOnly: {kind: string; name: string; namespace: string; checks: {allowed: boolean; reason?: string}[]}[]
 }
 
 const parse = (stdout: string) => JSON.parse(stdout) as Report
+
+/** Applies the objects as one List, as admin, and expects the server to take them all. */
+async function applyObjects(cluster: RealCluster, objects: Record<string, unknown>[]): Promise<void> {
+  const applied = await cluster.kubectl(['apply', '-f', '-'], {input: JSON.stringify({apiVersion: 'v1', kind: 'List', items: objects})})
+  expect(applied.exitCode, applied.stderr).toBe(0)
+}
 
 describe.skipIf(!binDir)(title('real kube-apiserver: differential RBAC'), () => {
   let cluster: RealCluster
@@ -127,8 +125,7 @@ describe.skipIf(!binDir)(title('real kube-apiserver: confirmation with a webhook
       {apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: {name: 'readers', namespace: ns}, roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'secret-reader'},
         subjects: [{kind: 'User', name: 'carol', apiGroup: 'rbac.authorization.k8s.io'}, {kind: 'User', name: 'dana', apiGroup: 'rbac.authorization.k8s.io'}]},
     ]
-    const applied = await cluster.kubectl(['apply', '-f', '-'], {input: JSON.stringify({apiVersion: 'v1', kind: 'List', items: objects})})
-    expect(applied.exitCode, applied.stderr).toBe(0)
+    await applyObjects(cluster, objects)
   })
   afterAll(async () => cluster?.stop())
 
@@ -172,8 +169,7 @@ for (const audit of ['metadata', 'request'] as const) describe.skipIf(!binDir)(t
       {apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: {name: 'devs-read', namespace: ns}, roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'secret-reader'},
         subjects: [{kind: 'Group', name: 'devs', apiGroup: 'rbac.authorization.k8s.io'}]},
     ]
-    const applied = await cluster.kubectl(['apply', '-f', '-'], {input: JSON.stringify({apiVersion: 'v1', kind: 'List', items: objects})})
-    expect(applied.exitCode, applied.stderr).toBe(0)
+    await applyObjects(cluster, objects)
   })
   afterAll(async () => cluster?.stop())
 
@@ -241,8 +237,7 @@ describe.skipIf(!binDir)(title('real kube-apiserver: least privilege (unused --w
       {apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: {name: 'erin-wide', namespace: ns}, roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'wide'},
         subjects: [{kind: 'User', name: 'erin', apiGroup: 'rbac.authorization.k8s.io'}]},
     ]
-    const applied = await cluster.kubectl(['apply', '-f', '-'], {input: JSON.stringify({apiVersion: 'v1', kind: 'List', items: objects})})
-    expect(applied.exitCode, applied.stderr).toBe(0)
+    await applyObjects(cluster, objects)
   })
   afterAll(async () => cluster?.stop())
 
@@ -251,7 +246,6 @@ describe.skipIf(!binDir)(title('real kube-apiserver: least privilege (unused --w
     const dir = path.join(cluster.dir, 'suggestions')
     const result = await runCli(['unused', '-f', cluster.auditLogPath, '-n', ns, '--kubeconfig', cluster.kubeconfigPath, '-o', 'json', '--write-suggestions', dir], {env: {KUBECONFIG: ''}})
     expect(result.exitCode, result.stderr).toBe(0)
-    const {readdir} = await import('node:fs/promises')
     const files = (await readdir(dir)).filter((f) => f.endsWith('.yaml')).sort()
     expect(files.length).toBeGreaterThan(0)
     const deletes = files.filter((f) => f.startsWith('delete-'))

@@ -15,6 +15,20 @@ export const SAMPLES_RBAC = join(ROOT, 'samples/rbac')
 export const CORPUS = resolve(ROOT, '../shared/corpus')
 export const HAS_CORPUS = existsSync(join(CORPUS, 'rbac'))
 
+/** One subject of `who-can -o json`, as the tests read it. */
+export interface WhoCanJsonSubject
+ {
+  kind: string
+  name: string
+  namespace?: string
+  confirmation: string
+  scope: {clusterWide: boolean; namespaces: string[]}
+  paths: {binding: {kind: string; name: string; namespace?: string}; role: {kind: string; name: string}; viaGroup?: string}[]
+  risks: {code: string}[]
+  checks?: {verb: string; target: string; namespace: string; allowed: boolean; reason?: string}[]
+  coveredThrough?: string[]
+}
+
 export async function runCli(args: string[], options: {env?: Record<string, string>; input?: string} = {}) {
   return execa('node', [BIN, ...args], {reject: false, env: {NO_COLOR: '1', ...options.env}, ...(options.input !== undefined ? {input: options.input} : {}), cwd: ROOT})
 }

@@ -4,19 +4,8 @@ import {join} from 'node:path'
 import {execa} from 'execa'
 import {describe, expect, it} from 'vitest'
 import type {FakeApiServer} from '../fake-apiserver/index.js'
-import {BIN, CORPUS, HAS_CORPUS, runCli, SAMPLES_RBAC, startSampleCluster} from './helpers.js'
+import {BIN, CORPUS, HAS_CORPUS, runCli, SAMPLES_RBAC, startSampleCluster, type WhoCanJsonSubject as Subject} from './helpers.js'
 
-interface Subject {
-  kind: string
-  name: string
-  namespace?: string
-  confirmation: string
-  scope: {clusterWide: boolean; namespaces: string[]}
-  paths: {binding: {kind: string; name: string; namespace?: string}; role: {kind: string; name: string}; viaGroup?: string}[]
-  risks: {code: string}[]
-  checks?: {verb: string; target: string; namespace: string; allowed: boolean; reason?: string}[]
-  coveredThrough?: string[]
-}
 
 const find = (subjects: Subject[], kind: string, name: string, namespace?: string) =>
   subjects.find((s) => s.kind === kind && s.name === name && (namespace === undefined || s.namespace === namespace))
