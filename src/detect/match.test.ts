@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {compilePatterns, compileScope, globMatch, isKubectl, matchesAny, networkOf, serviceAccountOf, userAgentProduct} from './match.js'
+import {compilePatterns, compileScope, compileSystemIdentities, globMatch, isDenied, isKubectl, matchesAny, networkOf, serviceAccountOf, userAgentProduct} from './match.js'
 import {defaultSettings} from './settings.js'
 import {ev} from '../../test/detect/helpers.js'
 
@@ -47,6 +47,21 @@ describe('match helpers', () => {
     expect(scope.isSystem(ev({user: 'system:anonymous'}))).toBe(false)
     s.excludeSystemIdentities = false
     expect(compileScope(s).isSystem(ev({user: 'eks:addon-manager'}))).toBe(false)
+    // `recent` labels by the list itself, whatever excludeSystemIdentities says about the rules.
+    expect(compileSystemIdentities(s.systemIdentities)(ev({user: 'eks:addon-manager'}))).toBe(true)
+    expect(compileSystemIdentities(s.systemIdentities)(ev({user: 'system:apiserver'}))).toBe(true)
+    expect(compileSystemIdentities(s.systemIdentities)(ev({user: 'system:serviceaccount:default:app'}))).toBe(false)
+  })
+  it('denied: by authentication or authorization, not by admission', () => {
+    expect(isDenied(ev({code: 403, decision: 'forbid'}))).toBe(true)
+    expect(isDenied(ev({code: 401}))).toBe(true)
+    // A decision-less 403 (older logs, some cloud exports) still counts.
+    const {decision, ...noDecision} = ev({code: 403})
+    expect(decision).toBe('forbid')
+    expect(isDenied(noDecision)).toBe(true)
+    // What the real kube-apiserver logs when PodSecurity or the ServiceAccount plugin refuses a pod.
+    expect(isDenied(ev({code: 403, decision: 'allow'}))).toBe(false)
+    expect(isDenied(ev({code: 200, decision: 'allow'}))).toBe(false)
   })
 })
 

@@ -56,8 +56,16 @@ export function isAnonymous(event: AuditEvent): boolean {
 }
 
 /** 401/403 answers and authorizer `forbid` decisions. */
+/**
+ * Refused by authentication or authorization. A 403 whose authorization decision is `allow` was
+ * refused later, by admission (PodSecurity, ResourceQuota, the ServiceAccount plugin): the identity
+ * had the permission, so it is no sign of a weak credential probing. Without the decision annotation
+ * (older logs, some cloud exports) the code alone decides.
+ */
 export function isDenied(event: AuditEvent): boolean {
-  return event.code === 401 || event.code === 403 || event.decision === 'forbid'
+  if (event.decision === 'forbid') return true
+  if (event.decision === 'allow') return false
+  return event.code === 401 || event.code === 403
 }
 
 // kubectl sends `kubectl/v1.29.0 (linux/amd64) kubernetes/abc`; on Windows `kubectl.exe/...`.
@@ -175,6 +183,13 @@ export interface Scope {
   isSystem(event: AuditEvent): boolean
 }
 
+/** Whether an event's identity is one of systemIdentities (by user name or by a group). */
+export function compileSystemIdentities(identities: DetectSettings['systemIdentities']): (event: AuditEvent) => boolean {
+  const users = compilePatterns(identities.users)
+  const groups = compilePatterns(identities.groups)
+  return (event) => users(event.user.username) || event.user.groups.some(groups)
+}
+
 export function compileScope(settings: DetectSettings): Scope {
   const cidrs = new BlockList()
   let hasCidrs = false
@@ -189,8 +204,7 @@ export function compileScope(settings: DetectSettings): Scope {
   const users = compilePatterns(settings.allowlist.users)
   const groups = compilePatterns(settings.allowlist.groups)
   const namespaces = compilePatterns(settings.allowlist.namespaces)
-  const systemUsers = compilePatterns(settings.systemIdentities.users)
-  const systemGroups = compilePatterns(settings.systemIdentities.groups)
+  const system = compileSystemIdentities(settings.systemIdentities)
   return {
     allowlisted(event) {
       if (users(event.user.username)) return true
@@ -207,9 +221,7 @@ export function compileScope(settings: DetectSettings): Scope {
       return false
     },
     isSystem(event) {
-      if (!settings.excludeSystemIdentities) return false
-      if (systemUsers(event.user.username)) return true
-      return event.user.groups.some(systemGroups)
+      return settings.excludeSystemIdentities && system(event)
     },
   }
 }

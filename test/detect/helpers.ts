@@ -8,7 +8,11 @@ export const MIN = 60_000
 
 let seq = 0
 
-/** A hand-built event: an allowed `get` by a human user unless overridden. */
+/**
+ * A hand-built event: an allowed `get` by a human user unless overridden. The decision follows the
+ * code as kube-apiserver writes it: 403 is `forbid`, 401 has none (authentication failed before
+ * authorization); pass `decision: 'allow'` with 403 for a refusal by admission.
+ */
 export type EventOverrides = Partial<Omit<AuditEvent, 'user'>> & {user?: string | AuditEvent['user']; groups?: string[]}
 
 export function ev(overrides: EventOverrides = {}): AuditEvent {
@@ -24,11 +28,16 @@ export function ev(overrides: EventOverrides = {}): AuditEvent {
     sourceIPs: ['203.0.113.10'],
     userAgent: 'kubectl/v1.30.1 (linux/amd64) kubernetes/abc1234',
     code: 200,
-    decision: 'allow',
+    ...decisionFor(rest.code),
     origin: {format: 'k8s', file: 'test.log', line: seq},
     ...rest,
     user: identity,
   }
+}
+
+function decisionFor(code: number | undefined): {decision?: string} {
+  if (code === 401) return {}
+  return {decision: code === 403 ? 'forbid' : 'allow'}
 }
 
 export function sa(namespace: string, name: string): string {

@@ -12,7 +12,7 @@ export const forbiddenCreate: RuleDefinition = {
     'Reports create requests that were refused (401, 403, decision forbid), grouped by identity and resource. ' +
     'An attacker with a weak credential tries to create pods, bindings or tokens; legitimate clients rarely fail to create.',
   fields: ['verb', 'user.username', 'objectRef.resource', 'objectRef.subresource', 'objectRef.namespace', 'responseStatus.code'],
-  falsePositives: ['Deployment pipelines missing a permission; admission-controlled creates are not 403 and do not count.'],
+  falsePositives: ['Deployment pipelines missing a permission. Creates refused by admission (PodSecurity, quota) are 403 with decision allow and do not count.'],
   settings: [],
   excludesSystemIdentities: true,
   create() {
