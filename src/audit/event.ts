@@ -58,6 +58,12 @@ export interface AuditEvent {
   /** Value-free facts from request bodies, for detections (RBAC rules, configmap keys). */
   body?: BodyFacts
   origin: EventOrigin
+  /**
+   * Set by `recent` when the identity is one of the settings' systemIdentities: the control plane's
+   * own background requests (system:apiserver re-listing every secret, controllers, kubelets) or a
+   * managed cloud's agents. A label, not a verdict: a stolen kube-system token is "system" too.
+   */
+  system?: true
 }
 
 /** Never holds a secret or configmap value: only structure and key names. */

@@ -64,10 +64,10 @@ export function describeSkips(stats: ReadStats): string {
 }
 
 /** One line of figures for stderr (`--verbose`-style progress; never on stdout). */
-export function describeStats(stats: ReadStats, matched: number): string {
+export function describeStats(stats: ReadStats, matched: number, systemHidden = 0): string {
   return (
     `read ${stats.records} records (${(stats.bytes / 1e6).toFixed(1)} MB) from ${stats.inputs} input${stats.inputs === 1 ? '' : 's'}: ` +
-    `${stats.events} events, ${matched} matched, ${stats.duplicates} duplicate stages merged, ` +
+    `${stats.events} events, ${matched} matched${systemHidden > 0 ? ` (and ${systemHidden} of system identities hidden)` : ''}, ${stats.duplicates} duplicate stages merged, ` +
     `${stats.prefiltered} lines prefiltered, ${stats.skipped} skipped` +
     `${stats.workers > 0 ? ` (${stats.workers} worker threads)` : ''}\n`
   )

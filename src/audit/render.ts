@@ -11,7 +11,7 @@ export const EVENT_COLUMNS = ['time', 'user', 'verb', 'resource', 'object', 'cod
 export const WIDE_COLUMNS = [...EVENT_COLUMNS, 'impersonator', 'groups', 'reason', 'user-agent', 'origin']
 export const CSV_COLUMNS = [
   'time', 'user', 'impersonator', 'groups', 'verb', 'resource', 'subresource', 'namespace', 'name', 'code', 'decision',
-  'reason', 'sourceIPs', 'userAgent', 'auditID', 'file', 'line',
+  'reason', 'sourceIPs', 'userAgent', 'auditID', 'file', 'line', 'system',
 ]
 
 export function formatTime(ms: number): string {
@@ -48,7 +48,7 @@ export function csvRow(e: AuditEvent): string[] {
     formatTime(e.time), e.user.username, e.impersonator?.username ?? '', e.user.groups.join(' '), e.verb, e.resource ?? '',
     e.subresource ?? '', e.namespace ?? '', e.name ?? '', e.code === undefined ? '' : String(e.code), e.decision ?? '',
     e.reason ?? e.statusReason ?? '', e.sourceIPs.join(' '), e.userAgent ?? '', e.auditID ?? '', e.origin.file ?? '',
-    e.origin.line === undefined ? '' : String(e.origin.line),
+    e.origin.line === undefined ? '' : String(e.origin.line), e.system ? 'true' : '',
   ].map(sanitizeForTerminal)
 }
 

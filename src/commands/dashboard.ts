@@ -27,6 +27,7 @@ Without a terminal (a pipe, a file, CI) nothing interactive is drawn: a plain ov
     file: Flags.string({char: 'f', summary: 'Audit log file, folder or glob (repeatable).', multiple: true}),
     since: Flags.string({summary: 'Only events newer than this duration (30m, 24h, 7d).'}),
     resource: Flags.string({summary: 'Resources shown in Recent (comma-separated, or all).', default: 'secrets,configmaps'}),
+    system: Flags.boolean({summary: 'Show requests of the system identities (systemIdentities in --config); --no-system hides them.', default: true, allowNo: true}),
     config: Flags.string({summary: 'Detection settings file (YAML).'}),
     state: Flags.string({summary: 'Baseline state file, read and updated.'}),
     baseline: Flags.string({summary: 'Learn the baseline from the first part of the window (e.g. 7d).'}),
@@ -52,14 +53,14 @@ Without a terminal (a pipe, a file, CI) nothing interactive is drawn: a plain ov
               kube: kubeOptionsFromFlags(flags),
             },
           }),
-      ...(flags.file ? {audit: {inputs: flags.file, filter: {since: flags.since, resource: flags.resource}}} : {}),
+      ...(flags.file ? {audit: {inputs: flags.file, filter: {since: flags.since, resource: flags.resource}, hideSystem: !flags.system}} : {}),
       findings: {config: flags.config, state: flags.state, baseline: flags.baseline},
     }
     const {wantsDashboard, showDashboard} = await import('../services/interactive.js')
     try {
       if (wantsDashboard({interactive: true})) {
         const {followSubscription} = await import('../services/dashboard.js')
-        const subscribe = flags.follow && flags.file ? await followSubscription(flags.file, {since: flags.since, resource: flags.resource}) : undefined
+        const subscribe = flags.follow && flags.file ? await followSubscription(flags.file, {since: flags.since, resource: flags.resource}, {hideSystem: !flags.system, ...(flags.config ? {config: flags.config} : {})}) : undefined
         if (flags.follow && !subscribe) process.stderr.write('warning: --follow follows plain files named with -f; none was given\n')
         const shown = await showDashboard((progress) => loadDashboardData(sources, progress), {message: 'loading', ...(subscribe ? {subscribe} : {})})
         if (shown) return

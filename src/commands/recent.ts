@@ -66,8 +66,9 @@ interrupted (what was fetched is printed).`
     summary: Flags.boolean({summary: 'Counts per user, group, source IP, user agent and object instead of events.', default: false}),
     strict: Flags.boolean({summary: 'Parse every line and exit 1 when any input was skipped as bad.', default: false}),
     stats: Flags.boolean({summary: 'Print read figures on stderr.', default: false}),
+    system: Flags.boolean({summary: 'Show requests of the system identities (the control plane, kubelets, cloud agents; systemIdentities in --config), labelled system: true in -o json/yaml/csv. --no-system hides them.', default: true, allowNo: true}),
     findings: Flags.boolean({summary: 'Report findings of the detection rules (see `detections`); the table shows them above the events.', default: false, helpGroup: 'FINDINGS'}),
-    config: Flags.string({summary: 'Detection settings file (YAML); default ~/.config/kubectl-sensitive-access/config.yaml.', helpGroup: 'FINDINGS'}),
+    config: Flags.string({summary: 'Detection settings file (YAML; also the systemIdentities that --no-system hides); default ~/.config/kubectl-sensitive-access/config.yaml.', helpGroup: 'FINDINGS'}),
     state: Flags.string({summary: 'Baseline file kept between runs (read, then written atomically).', helpGroup: 'FINDINGS'}),
     baseline: Flags.string({summary: 'Learn "usual" from the first part of the window (e.g. 7d); later events are checked.', helpGroup: 'FINDINGS'}),
     'fail-on': Flags.string({summary: 'Exit 9 when a finding at or above this severity exists.', options: ['info', 'low', 'medium', 'high', 'critical', 'none'], helpGroup: 'FINDINGS'}),
@@ -147,8 +148,9 @@ interrupted (what was fetched is printed).`
       const {loadDashboardData} = await import('../services/dashboard.js')
       try {
         const {followSubscription} = await import('../services/dashboard.js')
-        const subscribe = flags.follow ? await followSubscription(files, filter) : undefined
-        const shown = await showDashboard((progress) => loadDashboardData({audit: {inputs: files, filter}, findings: findingsOptions ?? {}}, progress), subscribe ? {subscribe} : {})
+        const subscribe = flags.follow ? await followSubscription(files, filter, {hideSystem: !flags.system, ...(flags.config ? {config: flags.config} : {})}) : undefined
+        const audit = {inputs: files, filter, hideSystem: !flags.system}
+        const shown = await showDashboard((progress) => loadDashboardData({audit, findings: findingsOptions ?? (flags.config ? {config: flags.config} : {})}, progress), subscribe ? {subscribe} : {})
         if (shown) return
       } catch (error) {
         if (error instanceof FilterError || error instanceof FindingsOptionsError) this.error(error.message, {exit: 2})
@@ -177,6 +179,8 @@ interrupted (what was fetched is printed).`
         format,
         headers: !flags['no-headers'],
         ...(findingsOptions ? {findings: findingsOptions} : {}),
+        ...(flags.config ? {config: flags.config} : {}),
+        hideSystem: !flags.system,
         failOn: await parseFailOn(flags['fail-on']),
         ...(cloud ? {extraSources: cloud.opened.sources} : {}),
         ...(cloud?.dest ? {cimDest: cloud.dest} : {}),
@@ -194,7 +198,7 @@ interrupted (what was fetched is printed).`
     await out.flush()
 
     process.stderr.write(describeSkips(result.stats))
-    if (flags.stats) process.stderr.write(describeStats(result.stats, result.matched))
+    if (flags.stats) process.stderr.write(describeStats(result.stats, result.matched, result.systemHidden))
     let interrupted = false
     if (cloud) {
       const {describeCloudStats, describeInterrupted} = await import('../services/cloud.js')

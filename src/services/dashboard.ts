@@ -13,7 +13,7 @@ export interface DashboardSources {
   /** Who-can question; omitted when neither manifests nor a cluster are wanted. */
   whoCan?: WhoCanOptions
   /** Audit inputs (files, folders, globs) and the filter of the events shown. */
-  audit?: {inputs: string[]; filter: FilterSpec}
+  audit?: {inputs: string[]; filter: FilterSpec; hideSystem?: boolean}
   findings?: FindingsOptions
   /** Most events held for display; the oldest beyond it are dropped (findings still see all). */
   maxEvents?: number
@@ -37,8 +37,10 @@ export async function loadDashboardData(sources: DashboardSources, progress: (me
     const shown = buildFilter(sources.audit.filter)
     // Detections need every event; the view shows the filtered ones.
     const stream = openRecent({inputs: sources.audit.inputs, filter: {...sources.audit.filter, resource: 'all'}})
-    const {startFindings} = await import('./findings.js')
+    const {loadSystemIdentities, startFindings} = await import('./findings.js')
+    const isSystem = await loadSystemIdentities(sources.findings?.config)
     const findings = await startFindings(sources.findings ?? {})
+    let systemHidden = 0
     const max = sources.maxEvents ?? DEFAULT_MAX_EVENTS
     let read = 0
     let dropped = 0
@@ -46,6 +48,13 @@ export async function loadDashboardData(sources: DashboardSources, progress: (me
       findings.observe(event)
       if (++read % 50_000 === 0) progress(`read ${read.toLocaleString('en-US')} events`)
       if (!matches(event, shown)) continue
+      if (isSystem(event)) {
+        if (sources.audit.hideSystem) {
+          systemHidden++
+          continue
+        }
+        event.system = true
+      }
       data.events.push(event)
       if (data.events.length > max * 1.5) {
         dropped += data.events.length - max
@@ -59,6 +68,7 @@ export async function loadDashboardData(sources: DashboardSources, progress: (me
     progress('running detections')
     data.findings = (await findings.finish()).findings
     notes.push(`${data.events.length.toLocaleString('en-US')} events from ${sources.audit.inputs.join(', ')}`)
+    if (systemHidden > 0) notes.push(`${systemHidden.toLocaleString('en-US')} events of system identities hidden`)
     if (dropped > 0) notes.push(`${dropped.toLocaleString('en-US')} older events not shown`)
     if (stream.stats.skipped > 0) notes.push(`${stream.stats.skipped} bad records skipped`)
   }
@@ -70,7 +80,7 @@ export async function loadDashboardData(sources: DashboardSources, progress: (me
  * `--follow`: a subscription for the live dashboard on the plain files among the audit inputs,
  * delivering appended events that pass the view's filter.
  */
-export async function followSubscription(inputs: string[], filter: FilterSpec): Promise<Subscribe | undefined> {
+export async function followSubscription(inputs: string[], filter: FilterSpec, options: {hideSystem?: boolean; config?: string} = {}): Promise<Subscribe | undefined> {
   const {stat} = await import('node:fs/promises')
   const {followFiles} = await import('../audit/follow.js')
   const {buildFilter, matches} = await import('../audit/filter.js')
@@ -78,7 +88,15 @@ export async function followSubscription(inputs: string[], filter: FilterSpec): 
   for (const input of inputs) if ((await stat(input).catch(() => undefined))?.isFile()) files.push(input)
   if (files.length === 0) return undefined
   const shown = buildFilter(filter)
-  return (onEvents) => followFiles(files, onEvents, {accept: (event) => matches(event, shown)})
+  const {loadSystemIdentities} = await import('./findings.js')
+  const isSystem = await loadSystemIdentities(options.config)
+  const accept = (event: AuditEvent): boolean => {
+    if (!matches(event, shown)) return false
+    if (!isSystem(event)) return true
+    event.system = true
+    return !options.hideSystem
+  }
+  return (onEvents) => followFiles(files, onEvents, {accept})
 }
 
 function newest(events: AuditEvent[], max: number): AuditEvent[] {

@@ -74,6 +74,21 @@ export async function startFindings(options: FindingsOptions): Promise<FindingsR
   }
 }
 
+/**
+ * The settings' systemIdentities as a test on events, for `recent` to label the control plane's
+ * own requests (and hide them with --no-system) by the same list the detections skip.
+ */
+export async function loadSystemIdentities(config: string | undefined): Promise<(event: AuditEvent) => boolean> {
+  const {loadSettings, SettingsError} = await import('../detect/settings.js')
+  const {compileSystemIdentities} = await import('../detect/match.js')
+  try {
+    return compileSystemIdentities((await loadSettings(config)).systemIdentities)
+  } catch (error) {
+    if (error instanceof SettingsError) throw new FindingsOptionsError(error.message)
+    throw error
+  }
+}
+
 /** `--fail-on`: validate the value before any reading starts. */
 export async function parseFailOn(value: string | undefined): Promise<Severity | 'none' | undefined> {
   if (value === undefined) return undefined

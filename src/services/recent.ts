@@ -19,6 +19,10 @@ export interface RecentRunOptions {
   headers: boolean
   /** Set to report findings (`--findings`). */
   findings?: FindingsOptions
+  /** `--config`: the settings file whose systemIdentities label events (`system: true`). */
+  config?: string
+  /** `--no-system`: leave out the events of systemIdentities (they still feed the findings). */
+  hideSystem?: boolean
   failOn?: Severity | 'none'
   /** Extra event sources (cloud), already filtered by their own query. */
   extraSources?: AsyncIterable<AuditEvent>[]
@@ -32,6 +36,8 @@ export interface RecentRunOptions {
 export interface RecentRunResult {
   stats: ReadStats
   matched: number
+  /** Events that matched but were left out by --no-system. */
+  systemHidden: number
   findings?: Finding[]
   /** Findings at or above --fail-on. */
   failing: number
@@ -47,7 +53,8 @@ export async function runRecent(options: RecentRunOptions): Promise<RecentRunRes
   const readFilter: FilterSpec = withFindings ? {since: options.filter.since, from: options.filter.from, to: options.filter.to, resource: 'all'} : options.filter
   const shown = buildFilter(options.filter)
   const stream = openRecent({inputs: options.inputs, strict: options.strict, filter: readFilter})
-  const {startFindings} = await import('./findings.js')
+  const {loadSystemIdentities, startFindings} = await import('./findings.js')
+  const isSystem = await loadSystemIdentities(options.findings?.config ?? options.config)
   const findings = withFindings ? await startFindings(options.findings!) : undefined
 
   const summary = options.summary ? createSummary() : undefined
@@ -67,11 +74,19 @@ export async function runRecent(options: RecentRunOptions): Promise<RecentRunRes
   // --findings print the findings only, and events are not rendered at all.
   const eventsVisible = !withFindings || options.format === 'table' || options.format === 'wide'
   let matched = 0
+  let systemHidden = 0
   // Synchronous per event: on big logs an await per event costs more than the event's own work.
   const take = (event: AuditEvent, readerFiltered: boolean): string | undefined => {
     findings?.observe(event)
     if (withFindings || !readerFiltered) {
       if (!matches(event, shown)) return undefined
+    }
+    if (isSystem(event)) {
+      if (options.hideSystem) {
+        systemHidden++
+        return undefined
+      }
+      event.system = true
     }
     matched++
     options.onShown?.(event)
@@ -91,7 +106,7 @@ export async function runRecent(options: RecentRunOptions): Promise<RecentRunRes
     }
   }
 
-  const result: RecentRunResult = {stats: stream.stats, matched, failing: 0}
+  const result: RecentRunResult = {stats: stream.stats, matched, systemHidden, failing: 0}
   let body = ''
   if (summary) body = renderSummary(summary.result(), withFindings ? tableOnly(options.format as Exclude<RecentFormat, 'cim'>) : (options.format as Exclude<RecentFormat, 'cim'>), {headers: options.headers})
   else if (eventsVisible && sink) body = sink.end()

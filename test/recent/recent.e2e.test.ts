@@ -62,6 +62,35 @@ describe('recent (built executable)', () => {
     expect(all.stdout.trimEnd().split('\n')).toHaveLength(568)
   })
 
+  it('labels the system identities\' requests, and --no-system hides exactly those; the settings decide who is system', async () => {
+    const all = (await run(['-f', SAMPLE, '-o', 'json'])).stdout.trimEnd().split('\n').map((l) => JSON.parse(l))
+    const routine = (u: string) => u.startsWith('system:node:') || u.startsWith('system:serviceaccount:kube-system:')
+    const expected = all.filter((e) => routine(e.user.username))
+    expect(expected.length).toBeGreaterThan(100)
+    expect(all.filter((e) => e.system === true)).toEqual(expected)
+    const hidden = await run(['-f', SAMPLE, '-o', 'json', '--no-system', '--stats'])
+    expect(hidden.exitCode).toBe(0)
+    const shown = hidden.stdout.trimEnd().split('\n').map((l) => JSON.parse(l))
+    expect(shown).toHaveLength(all.length - expected.length)
+    expect(shown.some((e) => e.system || routine(e.user.username))).toBe(false)
+    expect(hidden.stderr).toContain(`${shown.length} matched (and ${expected.length} of system identities hidden)`)
+    const csv = (await run(['-f', SAMPLE, '-o', 'csv'])).stdout.trimEnd().split('\n')
+    expect(csv[0]!.endsWith(',system')).toBe(true)
+    expect(csv.filter((line) => line.endsWith(',true'))).toHaveLength(expected.length)
+
+    const config = path.join(tmp, 'system-alice.yaml')
+    writeFileSync(config, 'systemIdentities:\n  users: ["alice*"]\n  groups: []\n')
+    const relabelled = (await run(['-f', SAMPLE, '-o', 'json', '--config', config])).stdout.trimEnd().split('\n').map((l) => JSON.parse(l))
+    const labelled = relabelled.filter((e) => e.system)
+    expect(labelled.length).toBeGreaterThan(0)
+    expect(labelled.every((e) => e.user.username.startsWith('alice'))).toBe(true)
+    const broken = path.join(tmp, 'system-broken.yaml')
+    writeFileSync(broken, 'systemIdentities: [\n')
+    const refused = await run(['-f', SAMPLE, '--config', broken])
+    expect(refused.exitCode).toBe(2)
+    expect(refused.stderr).toContain('system-broken.yaml')
+  })
+
   it('no output format ever carries a secret value', async () => {
     const runs = [
       ...['table', 'wide', 'json', 'yaml', 'csv'].map((o) => ['-f', SAMPLE, '-o', o, '--resource', 'all']),
