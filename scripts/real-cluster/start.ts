@@ -22,8 +22,13 @@ process.stdout.write([
   'Ctrl-C stops it.',
   '',
 ].join('\n'))
+// `on`, not `once`: tsx relays the terminal's SIGINT to this process, which may so get it twice; a
+// second, unhandled one would kill it halfway through stopping and leave etcd running.
+let stopping = false
 const stop = () => {
+  if (stopping) return
+  stopping = true
   void cluster.stop().then(() => process.exit(0))
 }
-process.once('SIGINT', stop)
-process.once('SIGTERM', stop)
+process.on('SIGINT', stop)
+process.on('SIGTERM', stop)

@@ -3,8 +3,8 @@
 // webhook authorizer (an HTTPS server in this process, the way EKS access entries, GKE IAM and AKS
 // Azure RBAC look from outside), static tokens, ServiceAccount signing keys and an audit log.
 //
-// There is no controller-manager: ServiceAccounts are created by the tests, and deleted namespaces
-// stay Terminating (use fresh names). stop() ends exactly the processes start() made.
+// No controller runs but, on request, ClusterRole aggregation: ServiceAccounts are created by the
+// tests, and deleted namespaces stay Terminating (use fresh names). stop() ends exactly the processes start() made.
 import {spawn, type ChildProcess} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
 import {createWriteStream, existsSync} from 'node:fs'
@@ -88,6 +88,9 @@ export interface RealCluster {
   readAudit(): Promise<Record<string, unknown>[]>
   stop(): Promise<void>
 }
+
+/** kube-controller-manager's own user, as kubeadm names it (a system identity). */
+const CONTROLLER_MANAGER = 'system:kube-controller-manager'
 
 const AUDIT_POLICIES: Record<AuditProfile, string> = {
   metadata: ['apiVersion: audit.k8s.io/v1', 'kind: Policy', 'omitStages: ["RequestReceived"]', 'rules:', '- level: Metadata', ''].join('\n'),
@@ -230,6 +233,7 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
 
   const users: RealClusterUser[] = [
     {name: 'admin', groups: ['system:masters']},
+    ...(options.aggregation ? [{name: CONTROLLER_MANAGER}] : []),
     ...(options.users ?? []),
   ]
   const tokens = new Map(users.map((user) => [user.name, randomBytes(24).toString('hex')]))
@@ -312,12 +316,12 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
     }
     const kubeconfigPath = await kubeconfigFor('admin')
     if (options.aggregation) {
+      // As real clusters run it: its own identity, and each controller under its own ServiceAccount
+      // (kube-system/clusterrole-aggregation-controller), minted through the TokenRequest API.
       controllers = startProcess(path.join(options.binDir, 'kube-controller-manager'), [
-        // As admin: its own identity may not patch ClusterRoles (real clusters give each controller a
-        // ServiceAccount, which needs the token controller we do not run).
-        `--kubeconfig=${kubeconfigPath}`,
+        `--kubeconfig=${await kubeconfigFor(CONTROLLER_MANAGER)}`,
         '--controllers=clusterrole-aggregation', '--leader-elect=false', '--secure-port=0',
-        '--use-service-account-credentials=false', '--v=1',
+        '--use-service-account-credentials=true', '--v=1',
       ], file('kube-controller-manager.log'))
     }
 

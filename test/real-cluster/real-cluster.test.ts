@@ -155,62 +155,147 @@ describe.skipIf(!binDir)(title('real kube-apiserver: confirmation with a webhook
   })
 })
 
+/** One event of `recent -o json`, as far as these tests read it. */
+interface JsonEvent {
+  verb: string; user: {username: string; groups?: string[]}; impersonator?: {username: string}; resource?: string; subresource?: string; name?: string; namespace?: string
+  code: number; decision?: string; reason?: string; requestURI?: string; system?: true
+}
+
+interface JsonFinding {ruleId: string; severity: string; who: string; what: string; detail?: string}
+
+const jsonLines = <T>(stdout: string): T[] => stdout.trim().split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as T)
+
 for (const audit of ['metadata', 'request'] as const) describe.skipIf(!binDir)(title(`real kube-apiserver: who did, from its audit log (${audit === 'metadata' ? 'Metadata level, no RequestReceived stage' : 'Request level, every stage'})`), () => {
   let cluster: RealCluster
   const ns = 'audit-a'
+  const restricted = 'audit-restricted'
+  const app = `system:serviceaccount:${ns}:app`
+  let events: JsonEvent[] = []
   beforeAll(async () => {
-    cluster = await startRealCluster({binDir, audit, users: [{name: 'alice', groups: ['devs']}, {name: 'mallory'}]})
+    // The ClusterRole aggregation controller runs too: a controller's own background writes to RBAC
+    // (and its token request) are what a real log is full of.
+    cluster = await startRealCluster({binDir, audit, aggregation: true, users: [{name: 'alice', groups: ['devs']}, {name: 'mallory'}, {name: 'bob'}]})
     const objects = [
       {apiVersion: 'v1', kind: 'Namespace', metadata: {name: ns}},
+      {apiVersion: 'v1', kind: 'Namespace', metadata: {name: restricted, labels: {'pod-security.kubernetes.io/enforce': 'restricted'}}},
+      // No controller-manager makes these: the ServiceAccount admission plugin needs `default`.
+      {apiVersion: 'v1', kind: 'ServiceAccount', metadata: {name: 'default', namespace: ns}},
+      {apiVersion: 'v1', kind: 'ServiceAccount', metadata: {name: 'default', namespace: restricted}},
       {apiVersion: 'v1', kind: 'ServiceAccount', metadata: {name: 'app', namespace: ns}},
       {apiVersion: 'v1', kind: 'Secret', metadata: {name: 'db', namespace: ns}, stringData: {password: 'planted-secret-value-3141'}},
       {apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'settings', namespace: ns}, data: {mode: 'on'}},
+      {apiVersion: 'v1', kind: 'Pod', metadata: {name: 'web', namespace: ns}, spec: {containers: [{name: 'web', image: 'nginx'}]}},
       {apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: {name: 'secret-reader', namespace: ns}, rules: [{apiGroups: [''], resources: ['secrets', 'configmaps'], verbs: ['get', 'list', 'watch']}]},
       {apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: {name: 'devs-read', namespace: ns}, roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'secret-reader'},
         subjects: [{kind: 'Group', name: 'devs', apiGroup: 'rbac.authorization.k8s.io'}]},
+      {apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: {name: 'pod-reader', namespace: ns}, rules: [{apiGroups: [''], resources: ['pods'], verbs: ['get', 'list']}]},
+      {apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: {name: 'bob-pods', namespace: ns}, roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pod-reader'},
+        subjects: [{kind: 'User', name: 'bob', apiGroup: 'rbac.authorization.k8s.io'}]},
     ]
     await applyObjects(cluster, objects)
+    await cluster.waitForAggregation(['admin'])
+
+    // The scenario: routine reads, then an attack's steps.
+    const ok = async (run: Promise<{exitCode: number; stderr: string}>, exitCode: number) => {
+      const result = await run
+      expect(result.exitCode, result.stderr).toBe(exitCode)
+    }
+    await ok(cluster.kubectl(['get', 'secret', 'db', '-n', ns], {as: 'alice'}), 0)
+    await ok(cluster.kubectl(['get', 'configmaps', '-n', ns], {as: 'alice'}), 0)
+    await ok(cluster.kubectl(['get', 'secret', 'db', '-n', ns], {as: 'mallory'}), 1)
+    await ok(cluster.kubectl(['get', 'secret', 'db', '-n', ns, `--as=${app}`]), 1)
+    const token = await cluster.kubectl(['create', 'token', 'app', '-n', ns])
+    expect(token.exitCode, token.stderr).toBe(0)
+    // The minted token, used with kubectl from outside: what a stolen token looks like.
+    await ok(cluster.kubectl(['get', 'secrets', '-n', ns], {kubeconfig: await cluster.kubeconfigWithToken('stolen-app-token', token.stdout.trim())}), 1)
+    // bob may read pods but not exec into them: kubectl gets the pod, then the exec is refused.
+    await ok(cluster.kubectl(['exec', 'web', '-n', ns, '--', 'cat', '/var/run/secrets/kubernetes.io/serviceaccount/token'], {as: 'bob'}), 1)
+    await ok(cluster.kubectl(['create', 'clusterrolebinding', 'mallory-admin', '--clusterrole=cluster-admin', '--user=mallory']), 0)
+    // Refused by PodSecurity admission: 403, yet the authorization decision is allow.
+    const privileged = {apiVersion: 'v1', kind: 'Pod', metadata: {name: 'root', namespace: restricted}, spec: {containers: [{name: 'c', image: 'busybox', securityContext: {privileged: true}}]}}
+    await ok(cluster.kubectl(['create', '-f', '-'], {input: JSON.stringify(privileged)}), 1)
+
+    const result = await runCli(['recent', '-f', cluster.auditLogPath, '--resource', 'all', '-o', 'json'])
+    expect(result.exitCode, result.stderr).toBe(0)
+    events = jsonLines<JsonEvent>(result.stdout)
   })
   afterAll(async () => cluster?.stop())
 
-  it('attributes every scripted request exactly: user, impersonator, groups, object, code, decision, reason', async () => {
-    expect((await cluster.kubectl(['get', 'secret', 'db', '-n', ns], {as: 'alice'})).exitCode).toBe(0)
-    expect((await cluster.kubectl(['get', 'configmaps', '-n', ns], {as: 'alice'})).exitCode).toBe(0)
-    expect((await cluster.kubectl(['get', 'secret', 'db', '-n', ns], {as: 'mallory'})).exitCode).toBe(1)
-    expect((await cluster.kubectl(['get', 'secret', 'db', '-n', ns, `--as=system:serviceaccount:${ns}:app`])).exitCode).toBe(1)
-    expect((await cluster.kubectl(['create', 'token', 'app', '-n', ns])).exitCode).toBe(0)
+  const find = (user: string, verb: string, resource: string, subresource?: string) =>
+    events.filter((e) => e.user.username === user && e.verb === verb && e.resource === resource && e.subresource === subresource)
 
-    const result = await runCli(['recent', '-f', cluster.auditLogPath, '--resource', 'all', '-n', ns, '-o', 'json'])
-    expect(result.exitCode, result.stderr).toBe(0)
-    const events = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as {
-      verb: string; user: {username: string; groups?: string[]}; impersonator?: {username: string}; resource: string; subresource?: string; name?: string; namespace?: string; code: number; decision?: string; reason?: string
-    })
-    const find = (user: string, verb: string, resource: string) => events.filter((e) => e.user.username === user && e.verb === verb && e.resource === resource)
-
+  it('attributes every scripted request exactly: user, impersonator, groups, object, code, decision, reason', () => {
     const aliceGet = find('alice', 'get', 'secrets')
     expect(aliceGet).toHaveLength(1)
     expect(aliceGet[0]).toMatchObject({name: 'db', namespace: ns, code: 200, decision: 'allow'})
     expect(aliceGet[0]!.user.groups).toEqual(['devs', 'system:authenticated'])
     expect(aliceGet[0]!.reason).toBe(`RBAC: allowed by RoleBinding "devs-read/${ns}" of Role "secret-reader" to Group "devs"`)
     expect(find('alice', 'list', 'configmaps')).toHaveLength(1)
-
-    const malloryGet = find('mallory', 'get', 'secrets')
-    expect(malloryGet).toHaveLength(1)
-    expect(malloryGet[0]).toMatchObject({code: 403, decision: 'forbid'})
+    expect(find('mallory', 'get', 'secrets')).toEqual([expect.objectContaining({code: 403, decision: 'forbid'})])
 
     // Impersonation: the event is the ServiceAccount's, and names the admin who sent it.
-    const impersonated = find(`system:serviceaccount:${ns}:app`, 'get', 'secrets')
-    expect(impersonated).toHaveLength(1)
-    expect(impersonated[0]).toMatchObject({code: 403, decision: 'forbid', impersonator: {username: 'admin'}})
+    const impersonated = find(app, 'get', 'secrets')
+    expect(impersonated).toEqual([expect.objectContaining({code: 403, decision: 'forbid', impersonator: expect.objectContaining({username: 'admin'})})])
+    expect(find('admin', 'create', 'serviceaccounts', 'token')).toEqual([expect.objectContaining({name: 'app', namespace: ns, code: 201})])
+    const stolen = find(app, 'list', 'secrets')
+    expect(stolen).toEqual([expect.objectContaining({code: 403, decision: 'forbid'})])
+    expect(stolen[0]!.impersonator).toBeUndefined()
+    expect(find('bob', 'get', 'pods')).toEqual([expect.objectContaining({name: 'web', code: 200})])
+    // kubectl 1.34 tries exec over WebSocket first (a GET), then falls back to SPDY (a POST): both refused.
+    expect(find('bob', 'get', 'pods', 'exec')).toEqual([expect.objectContaining({name: 'web', code: 403, decision: 'forbid'})])
+    expect(find('bob', 'create', 'pods', 'exec')).toEqual([expect.objectContaining({name: 'web', code: 403, decision: 'forbid'})])
+    expect(find('admin', 'create', 'clusterrolebindings')).toEqual([expect.objectContaining({name: 'mallory-admin', code: 201})])
+    // The admission refusal: 403 with the permission granted.
+    const refused = events.filter((e) => e.verb === 'create' && e.resource === 'pods' && e.namespace === restricted)
+    expect(refused).toEqual([expect.objectContaining({code: 403, decision: 'allow'})])
+  })
 
-    const token = events.filter((e) => e.resource === 'serviceaccounts' && e.subresource === 'token')
-    expect(token).toHaveLength(1)
-    expect(token[0]).toMatchObject({verb: 'create', name: 'app', user: {username: 'admin'}, code: 201})
+  it('reports nothing the scenario did not do, besides the server\'s own background requests, labelled system', () => {
+    const scripted = new Set(['alice', 'mallory', 'bob', app])
+    const background = events.filter((e) => e.system)
+    const rest = events.filter((e) => !e.system)
+    // A real log is mostly the control plane: the API server's own identity and the controller.
+    expect(background.length).toBeGreaterThan(rest.length)
+    expect(new Set(background.map((e) => e.user.username))).toEqual(new Set([
+      'system:apiserver', 'system:kube-controller-manager', 'system:serviceaccount:kube-system:clusterrole-aggregation-controller',
+    ]))
+    // Everything else is the test's: admin's setup and scripted calls, or a scripted identity's
+    // request (kubectl's discovery reads included).
+    for (const e of rest) expect(e.user.username === 'admin' || scripted.has(e.user.username), JSON.stringify(e)).toBe(true)
+    const byScripted = rest.filter((e) => e.user.username !== 'admin' && e.resource !== undefined)
+    expect(byScripted.map((e) => `${e.user.username} ${e.verb} ${e.resource}${e.subresource ? `/${e.subresource}` : ''} ${e.code}`).sort()).toEqual([
+      'alice get secrets 200', 'alice list configmaps 200', 'bob create pods/exec 403', 'bob get pods 200', 'bob get pods/exec 403', 'mallory get secrets 403',
+      `${app} get secrets 403`, `${app} list secrets 403`,
+    ].sort())
+  })
 
-    // Nothing the scenario did not do, in its namespace, besides the setup's own writes.
-    const scripted = events.filter((e) => e.user.username !== 'admin' || e.impersonator || (e.resource === 'serviceaccounts' && e.subresource === 'token'))
-    expect(scripted).toHaveLength(5)
-    expect(result.stdout).not.toContain('planted-secret-value-3141')
+  it('--no-system leaves out exactly the events labelled system', async () => {
+    const result = await runCli(['recent', '-f', cluster.auditLogPath, '--resource', 'all', '--no-system', '-o', 'json'])
+    expect(result.exitCode, result.stderr).toBe(0)
+    const shown = jsonLines<JsonEvent>(result.stdout)
+    expect(shown.length).toBe(events.filter((e) => !e.system).length)
+    const background = new Set(events.filter((e) => e.system).map((e) => e.user.username))
+    expect(shown.some((e) => e.system || background.has(e.user.username))).toBe(false)
+  })
+
+  it('--findings raises what the attack should raise, and nothing on the background', async () => {
+    const result = await runCli(['recent', '-f', cluster.auditLogPath, '--findings', '-o', 'json'])
+    expect(result.exitCode, result.stderr).toBe(0)
+    const findings = jsonLines<JsonFinding>(result.stdout)
+    const raised = (ruleId: string, who: string) => findings.filter((f) => f.ruleId === ruleId && f.who === who)
+    expect(raised('serviceaccount-token-minted', 'admin')).toEqual([expect.objectContaining({what: `token for service account ${ns}/app`})])
+    expect(raised('suspicious-kubectl', app)).toHaveLength(1)
+    expect(raised('serviceaccount-denied', app)).toHaveLength(1)
+    expect(raised('privileged-impersonation', app)).toEqual([expect.objectContaining({what: 'impersonated by admin'})])
+    expect(raised('lateral-movement', 'bob')).toEqual([expect.objectContaining({what: expect.stringContaining(`exec ${ns}/web`)})])
+    expect(raised('forbidden-create', 'bob')).toEqual([expect.objectContaining({what: `create pods/exec in ${ns}`})])
+    // Only the request body says what a binding grants: at Metadata level the change is only seen.
+    if (audit === 'request') expect(raised('rbac-grants-secret-access', 'admin').filter((f) => f.what.includes('clusterrolebindings'))).toEqual([expect.objectContaining({severity: 'critical', what: 'create clusterrolebindings mallory-admin'})])
+    else expect(raised('rbac-object-access', 'admin').some((f) => f.what === 'write clusterrolebindings')).toBe(true)
+    // The PodSecurity refusal is admission, not a missing permission.
+    expect(findings.filter((f) => f.ruleId === 'forbidden-create' && f.what.includes(restricted))).toEqual([])
+    // Nothing on the background: every finding is about an identity the test used.
+    expect(new Set(findings.map((f) => f.who))).toEqual(new Set(['admin', 'alice', 'mallory', 'bob', app]))
   })
 
   it('never prints the secret value the server logged (Request level logs the Secret body and last-applied-configuration)', async () => {
