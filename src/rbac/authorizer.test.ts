@@ -162,6 +162,9 @@ describe('authorize reasons and paths', () => {
       'RBAC: [clusterrole.rbac.authorization.k8s.io "gone" not found, role.rbac.authorization.k8s.io "also-gone" not found]',
     )
     expect(authorize(s, who('bob'), attrs('get', 'pods', '', 'ns1')).allowed).toBe(true)
+    // Two bindings to one missing role: Go's aggregate prints a repeated message once, unbracketed.
+    const twice = snapshotOf({clusterRoleBindings: [newClusterRoleBinding('gone', 'User:bob'), {...newClusterRoleBinding('gone', 'User:bob'), metadata: {name: 'gone-again'}}]})
+    expect(authorize(twice, who('bob'), attrs('get', 'pods', '', 'ns1')).reason).toBe('RBAC: clusterrole.rbac.authorization.k8s.io "gone" not found')
     // A binding that does not apply to the user is never resolved, so it adds no error.
     expect(authorize(s, who('carol'), attrs('get', 'pods', '', 'ns1'))).toEqual({allowed: false, reason: '', errors: []})
   })

@@ -97,9 +97,14 @@ export function describeSubject(s: Subject, bindingNamespace: string): string {
   return `${s.kind} "${s.name}"`
 }
 
-/** Go's utilerrors.NewAggregate(...).Error(): one error as is, several as `[a, b]`. */
-function aggregateErrors(errors: string[]): string {
-  return errors.length === 1 ? errors[0]! : `[${errors.join(', ')}]`
+/**
+ * Go's utilerrors.NewAggregate(...).Error(): repeated messages once, in order; one message as is,
+ * several as `[a, b]`. Two bindings to the same missing role give one message (the real server
+ * showed it).
+ */
+export function aggregateErrors(errors: string[]): string {
+  const unique = [...new Set(errors)]
+  return unique.length === 1 ? unique[0]! : `[${unique.join(', ')}]`
 }
 
 /**

@@ -3,7 +3,7 @@
 import {readdir, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
-import {runCli, type WhoCanJsonSubject} from '../who-can/helpers.js'
+import {runCli, startSampleCluster, type WhoCanJsonSubject} from '../who-can/helpers.js'
 import {startRealCluster, type RealCluster} from './cluster.js'
 import {generatePolicy, questionsFor, subjectKey, type Question} from './policy-generator.js'
 
@@ -36,9 +36,8 @@ describe.skipIf(!binDir)(title('real kube-apiserver: differential RBAC'), () => 
   // Who a question allows, asked of the real authorizer one subject at a time: each subject as its
   // bindings name it (a group alone, a user or ServiceAccount without groups), so the set is
   // comparable with who-can's list of bound subjects.
-  async function truth(question: Question, candidates: string[]): Promise<Set<string>> {
-    const allowed = new Set<string>()
-    const reviews = candidates.map((key) => {
+  function reviewsFor(question: Question, candidates: string[]): Record<string, unknown>[] {
+    return candidates.map((key) => {
       const [kind, rest] = [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)]
       const identity = kind === 'Group' ? {user: 'ksa-probe-nobody', groups: [rest]}
         : kind === 'ServiceAccount' ? {user: `system:serviceaccount:${rest.replace('/', ':')}`, groups: []}
@@ -54,14 +53,22 @@ describe.skipIf(!binDir)(title('real kube-apiserver: differential RBAC'), () => 
         }},
       }
     })
-    const input = reviews.map((review) => JSON.stringify(review)).join('\n')
-    const result = await cluster.kubectl(['create', '-f', '-', '-o', 'json'], {input})
+  }
+
+  /** The servers' answers (`status`) to the reviews, in order, created with kubectl. */
+  async function review(reviews: Record<string, unknown>[], kubeconfig?: string): Promise<Record<string, unknown>[]> {
+    const input = reviews.map((r) => JSON.stringify(r)).join('\n')
+    const result = await cluster.kubectl(['create', '-f', '-', '-o', 'json', '--validate=false'], {input, ...(kubeconfig ? {kubeconfig} : {})})
     expect(result.stderr).toBe('')
     // kubectl prints the created objects one after another, each pretty-printed (top-level braces at column 0).
-    const items = JSON.parse(`[${result.stdout.trim().replace(/\n\}\n\{/g, '\n},\n{')}]`) as {status: {allowed: boolean}}[]
-    expect(items).toHaveLength(candidates.length)
-    items.forEach((item, i) => item.status.allowed && allowed.add(candidates[i]!))
-    return allowed
+    const items = JSON.parse(`[${result.stdout.trim().replace(/\n\}\n\{/g, '\n},\n{')}]`) as {status: Record<string, unknown>}[]
+    expect(items).toHaveLength(reviews.length)
+    return items.map((item) => item.status)
+  }
+
+  async function truth(question: Question, candidates: string[]): Promise<Set<string>> {
+    const statuses = await review(reviewsFor(question, candidates))
+    return new Set(candidates.filter((_, i) => statuses[i]!.allowed === true))
   }
 
   const answerOf = (report: Report, candidates: Set<string>) => new Set(report.subjects.map(subjectKey).filter((key) => candidates.has(key)))
@@ -108,6 +115,45 @@ describe.skipIf(!binDir)(title('real kube-apiserver: differential RBAC'), () => 
     process.stderr.write(`differential RBAC against kube-apiserver: ${policies} policies, ${questions} questions, ${disagreements.length} disagreements\n`)
     expect(disagreements).toEqual([])
     expect(questions).toBe(POLICIES * 12)
+  }, 600_000)
+
+  // The fault tests run against our fake API server: it must answer a SubjectAccessReview as the real
+  // one does, down to the fields (a denial by RBAC is exactly {allowed: false}; a missing role is a
+  // reason) and the reason's wording.
+  it('the fake API server answers the same SubjectAccessReviews as the real one, field for field', async () => {
+    const files = (await readdir(cluster.dir)).filter((f) => /^policy-\d+\.yaml$/.test(f)).map((f) => path.join(cluster.dir, f))
+    expect(files).toHaveLength(POLICIES)
+    const fake = await startSampleCluster({manifests: files})
+    try {
+      let compared = 0
+      let allows = 0
+      const differences: string[] = []
+      for (let seed = 1; seed <= POLICIES; seed++) {
+        const policy = generatePolicy(seed)
+        for (const question of questionsFor(policy, seed)) {
+          {
+            const reviews = reviewsFor(question, policy.candidates)
+            const [real, ours] = [await review(reviews), await review(reviews, fake.kubeconfigPath)]
+            real.forEach((status, i) => {
+              compared++
+              // The real authorizer visits bindings of one kind in its informer cache's order (no
+              // fixed order): an allow is compared up to the binding it names, and several errors
+              // (missing roles) as a set; every other answer whole.
+              const shape = (s: Record<string, unknown>) => s.allowed === true
+                ? {allowed: true, reason: String(s.reason).replace(/^(RBAC: allowed by (Cluster)?RoleBinding ").*$/, '$1...')}
+                : {...s, ...(typeof s.reason === 'string' ? {reason: s.reason.replace(/^RBAC: \[(.*)\]$/, (_, list: string) => `RBAC: [${list.split(', ').sort().join(', ')}]`)} : {})}
+              if (status.allowed === true) allows++
+              if (JSON.stringify(shape(status)) !== JSON.stringify(shape(ours[i]!))) differences.push(`${JSON.stringify(reviews[i])}\n  real: ${JSON.stringify(status)}\n  fake: ${JSON.stringify(ours[i])}`)
+            })
+          }
+        }
+      }
+      process.stderr.write(`fake against real kube-apiserver: ${compared} SubjectAccessReviews (${allows} allowed, compared up to the binding's name; ${compared - allows} others compared whole), ${differences.length} differences\n`)
+      expect(differences).toEqual([])
+      expect(compared).toBeGreaterThan(500)
+    } finally {
+      await fake.stop()
+    }
   }, 600_000)
 })
 

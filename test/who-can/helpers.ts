@@ -37,12 +37,12 @@ export type Webhook = (user: FakeIdentity, attrs: RequestAttributes) => {allowed
 
 /**
  * Like a real API server's chain: system:masters first, then a webhook (which may allow or deny),
- * then RBAC over the sample objects.
+ * then RBAC over the sample objects (or the given manifests).
  */
-export async function startSampleCluster(options: Partial<FakeApiServerOptions> & {webhook?: Webhook} = {}): Promise<FakeApiServer> {
-  const loaded = await loadManifests([SAMPLES_RBAC])
+export async function startSampleCluster(options: Partial<FakeApiServerOptions> & {webhook?: Webhook; manifests?: string[]} = {}): Promise<FakeApiServer> {
+  const {webhook, manifests, ...rest} = options
+  const loaded = await loadManifests(manifests ?? [SAMPLES_RBAC])
   const index = indexSnapshot(loaded.snapshot)
-  const {webhook, ...rest} = options
   return startFakeApiServer({
     store: {rbac: loaded.snapshot, namespaces: loaded.snapshot.namespaces, serviceAccounts: loaded.snapshot.serviceAccounts},
     authorize: (user, attrs) => {
