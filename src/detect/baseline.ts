@@ -7,7 +7,7 @@ import {randomBytes} from 'node:crypto'
 import {open, readFile, rename, unlink} from 'node:fs/promises'
 import {dirname, basename, join} from 'node:path'
 import type {AuditEvent} from '../audit/event.js'
-import {isKubectl, isSensitiveObject, networkOf, userAgentProduct} from './match.js'
+import {isKubectl, isSensitiveObject, networkOf, senderOf, userAgentProduct} from './match.js'
 import type {BaselineKind, BaselineView} from './rule.js'
 
 export const BASELINE_KINDS: readonly BaselineKind[] = [
@@ -96,7 +96,9 @@ export class BaselineLearner {
     for (const kind of BASELINE_KINDS) {
       const list = values[kind]
       if (!list || list.length === 0) continue
-      const map = (this.current[kind][event.user.username] ??= {})
+      // A kubectl network is the sender's (the impersonator's); the rest belongs to the identity acted as.
+      const owner = kind === 'kubectlNetworks' ? senderOf(event).username : event.user.username
+      const map = (this.current[kind][owner] ??= {})
       for (const v of list) {
         const seen = map[v]
         if (seen === undefined || event.time < seen) map[v] = event.time

@@ -52,10 +52,22 @@ export function isServiceAccount(event: AuditEvent): boolean {
 }
 
 export function isAnonymous(event: AuditEvent): boolean {
-  return event.user.username === 'system:anonymous' || event.user.groups.includes('system:unauthenticated')
+  return isAnonymousIdentity(event.user)
 }
 
-/** 401/403 answers and authorizer `forbid` decisions. */
+export function isAnonymousIdentity(identity: AuditEvent['user']): boolean {
+  return identity.username === 'system:anonymous' || identity.groups.includes('system:unauthenticated')
+}
+
+/**
+ * Who really sent the request: the impersonator when there is one. Its credential, user agent and
+ * network are the sender's; `kubectl --as=system:serviceaccount:...` by an admin uses no service
+ * account token at all.
+ */
+export function senderOf(event: AuditEvent): AuditEvent['user'] {
+  return event.impersonator ?? event.user
+}
+
 /**
  * Refused by authentication or authorization. A 403 whose authorization decision is `allow` was
  * refused later, by admission (PodSecurity, ResourceQuota, the ServiceAccount plugin): the identity

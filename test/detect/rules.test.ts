@@ -57,6 +57,22 @@ describe('suspicious-kubectl', () => {
     const f = await run('suspicious-kubectl', [learn, same, fresh], {baselineWindow: 86_400_000})
     expect(f.map((x) => x.what)).toEqual(['kubectl from new network 192.0.2.0/24'])
   })
+  it('looks at who sent the request: an admin impersonating a service account holds no token of it', async () => {
+    const admin = {username: 'admin@example.com', groups: ['sre', 'system:authenticated']}
+    const f = await run('suspicious-kubectl', [
+      ev({user: sa('prod', 'web'), impersonator: admin}),
+      // A service account token that impersonates someone else is still a token used with kubectl.
+      ev({user: 'bob', impersonator: {username: sa('prod', 'thief'), groups: ['system:serviceaccounts']}}),
+    ])
+    expect(f.map((x) => x.who)).toEqual([sa('prod', 'thief')])
+  })
+  it('judges a kubectl network by the sender, so impersonating does not make one new', async () => {
+    const admin = {username: 'admin@example.com', groups: ['system:authenticated']}
+    const learn = ev({user: 'admin@example.com', time: T0, sourceIPs: ['198.51.100.7']})
+    const asBob = ev({user: 'bob', impersonator: admin, time: T0 + 3 * 86_400_000, sourceIPs: ['198.51.100.8']})
+    const f = await run('suspicious-kubectl', [learn, asBob, ev({user: 'bob', time: T0 + 60_000, sourceIPs: ['203.0.113.1']})], {baselineWindow: 86_400_000})
+    expect(f).toEqual([])
+  })
   it('stays silent for a human with a non-kubectl client, and without a baseline', async () => {
     const f = await run('suspicious-kubectl', [ev({user: sa('prod', 'web'), userAgent: 'Go-http-client/2.0'}), ev({sourceIPs: ['192.0.2.5']})])
     expect(f).toEqual([])
@@ -64,6 +80,13 @@ describe('suspicious-kubectl', () => {
 })
 
 describe('serviceaccount-denied', () => {
+  it('does not count a denial of an impersonated service account: the admin testing it holds no token', async () => {
+    const admin = {username: 'admin@example.com', groups: ['system:authenticated']}
+    expect(await run('serviceaccount-denied', [ev({user: sa('a', 'x'), impersonator: admin, code: 403})])).toEqual([])
+  })
+  it('does not count a 403 of admission (decision allow): the permission was there', async () => {
+    expect(await run('serviceaccount-denied', [ev({user: sa('a', 'x'), verb: 'create', resource: 'pods', code: 403, decision: 'allow'})])).toEqual([])
+  })
   it('reports a single denial as low and a burst as medium', async () => {
     const one = await run('serviceaccount-denied', [ev({user: sa('a', 'x'), code: 403, resource: 'secrets', namespace: 'b'})])
     expect(one.map((f) => f.severity)).toEqual(['low'])
@@ -353,6 +376,10 @@ describe('node-secret-denied', () => {
     const f = await run('node-secret-denied', [secretGet('db', {user: 'system:node:n1', groups: ['system:nodes'], code: 403, decision: 'forbid'})])
     expect(f.map((x) => x.who)).toEqual(['system:node:n1'])
   })
+  it('ignores a request impersonating a node: not the kubelet credential', async () => {
+    const admin = {username: 'admin@example.com', groups: ['system:authenticated']}
+    expect(await run('node-secret-denied', [secretGet('db', {user: 'system:node:n1', groups: ['system:nodes'], impersonator: admin, code: 403})])).toEqual([])
+  })
   it('ignores allowed node reads and other denials', async () => {
     expect(await run('node-secret-denied', [secretGet('db', {user: 'system:node:n1', groups: ['system:nodes']}), secretGet('db', {code: 403})])).toEqual([])
   })
@@ -373,6 +400,10 @@ describe('known-scanner-agent', () => {
   it('fires on a scanner User-Agent', async () => {
     const f = await run('known-scanner-agent', [ev({userAgent: 'kube-hunter/0.6.8'})])
     expect(f.map((x) => x.what)).toEqual(['requests by kube-hunter'])
+  })
+  it('names the sender when the scanner impersonates', async () => {
+    const f = await run('known-scanner-agent', [ev({user: 'system:admin', impersonator: {username: 'mallory', groups: []}, userAgent: 'kube-hunter/0.6.8'})])
+    expect(f.map((x) => x.who)).toEqual(['mallory'])
   })
   it('ignores ordinary clients', async () => {
     expect(await run('known-scanner-agent', [ev({}), ev({userAgent: 'Mozilla/5.0'})])).toEqual([])

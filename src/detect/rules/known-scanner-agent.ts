@@ -1,4 +1,5 @@
 import {FindingGroups} from '../group.js'
+import {senderOf} from '../match.js'
 import {listParam} from '../params.js'
 import type {RuleDefinition} from '../rule.js'
 
@@ -32,7 +33,8 @@ export const knownScannerAgent: RuleDefinition = {
         if (!ua) return
         const tool = agents.find((a) => ua.includes(a))
         if (!tool) return
-        const who = event.user.username
+        // The tool ran with the sender's credential: with impersonation, the impersonator's.
+        const who = senderOf(event).username
         groups.add(`${who}\u0000${tool}`, event, {who, what: `requests by ${tool}`, detail: `User-Agent: ${(event.userAgent ?? '').slice(0, 120)}`})
       },
       finish: () => groups.findings(),

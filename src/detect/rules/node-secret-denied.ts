@@ -11,7 +11,8 @@ export const nodeSecretDenied: RuleDefinition = {
   description:
     'Reports secrets requests by system:node:* identities that were refused. The Node authorizer lets a kubelet read ' +
     'only secrets referenced by pods scheduled on it, and kubelets never list secrets, so a refusal usually means the ' +
-    'kubelet credential is being used by hand to reach other secrets.',
+    'kubelet credential is being used by hand to reach other secrets. Requests impersonating a node are not the ' +
+    'kubelet\'s credential and do not count (privileged-impersonation reports them).',
   fields: ['user.username', 'objectRef.resource', 'verb', 'responseStatus.code', 'annotations.authorization.k8s.io/decision'],
   falsePositives: ['A short race while a pod is rescheduled to another node.'],
   settings: [],
@@ -21,7 +22,7 @@ export const nodeSecretDenied: RuleDefinition = {
     const groups = new FindingGroups(nodeSecretDenied)
     return {
       onEvent(event) {
-        if (!event.user.username.startsWith('system:node:') || event.resource !== 'secrets' || !isDenied(event)) return
+        if (event.impersonator || !event.user.username.startsWith('system:node:') || event.resource !== 'secrets' || !isDenied(event)) return
         groups.add(event.user.username, event, {who: event.user.username, what: 'denied secret requests', detail: `e.g. ${describeRequest(event)}`})
       },
       finish: () => groups.findings(),

@@ -12,7 +12,8 @@ export const serviceAccountDenied: RuleDefinition = {
   description:
     'Reports each service account whose requests were refused (HTTP 401/403 or authorizer decision forbid). ' +
     'One finding per service account; it becomes medium when burstThreshold denials fall within burstWindow ' +
-    '(sliding), the pattern of a stolen token probing what it may do.',
+    '(sliding), the pattern of a stolen token probing what it may do. Impersonated requests do not count: an ' +
+    'admin trying `kubectl --as=system:serviceaccount:...` holds no token of it (privileged-impersonation reports those).',
   fields: ['user.username', 'responseStatus.code', 'annotations.authorization.k8s.io/decision', 'verb', 'objectRef'],
   falsePositives: ['A workload deployed before its Role/RoleBinding, or with a missing permission after an upgrade.'],
   settings: [
@@ -29,7 +30,7 @@ export const serviceAccountDenied: RuleDefinition = {
     return {
       onEvent(event) {
         const who = event.user.username
-        if (!serviceAccountOf(who) || !isDenied(event)) return
+        if (event.impersonator || !serviceAccountOf(who) || !isDenied(event)) return
         groups.add(who, event, {who, what: 'denied requests'})
         const list = times.get(who) ?? []
         list.push(event.time)

@@ -1,5 +1,5 @@
 import {FindingGroups} from '../group.js'
-import {isAnonymous, isKubectl, networkOf, serviceAccountOf} from '../match.js'
+import {isAnonymousIdentity, isKubectl, networkOf, senderOf, serviceAccountOf} from '../match.js'
 import type {AuditEvent} from '../../audit/event.js'
 import type {RuleDefinition} from '../rule.js'
 
@@ -13,6 +13,8 @@ export const suspiciousKubectl: RuleDefinition = {
     'Flags requests whose User-Agent is kubectl when (a) the caller is system:anonymous or in system:unauthenticated ' +
     '(high), (b) the caller is a service account — a token taken from a pod and used from a workstation (high), or ' +
     '(c) kubectl came from a source network (/24 or /64) never seen for that identity in the baseline (medium). ' +
+    'The identity is the one that sent the request: for an impersonated request, the impersonator (an admin ' +
+    'running kubectl --as=system:serviceaccount:... holds no service account token). ' +
     'Case (c) needs a baseline (--baseline or --state); without one it stays silent.',
   fields: ['userAgent', 'user.username', 'user.groups', 'sourceIPs'],
   falsePositives: [
@@ -28,8 +30,9 @@ export const suspiciousKubectl: RuleDefinition = {
     return {
       onEvent(event) {
         if (!isKubectl(event.userAgent)) return
-        const who = event.user.username
-        if (isAnonymous(event)) {
+        const sender = senderOf(event)
+        const who = sender.username
+        if (isAnonymousIdentity(sender)) {
           groups.add(`anon\u0000${who}`, event, {who, what: 'kubectl as an unauthenticated caller', severity: 'high', detail: 'kubectl request by an anonymous identity'})
         } else if (serviceAccountOf(who)) {
           groups.add(`sa\u0000${who}`, event, {
@@ -44,7 +47,7 @@ export const suspiciousKubectl: RuleDefinition = {
         if (baseline.hasHistory('kubectlNetworks')) {
           for (const event of candidates) {
             if (baseline.isLearning(event.time)) continue
-            const who = event.user.username
+            const who = senderOf(event).username
             for (const net of new Set(event.sourceIPs.map(networkOf))) {
               if (!net || baseline.known('kubectlNetworks', who, net)) continue
               groups.add(`net\u0000${who}\u0000${net}`, event, {
