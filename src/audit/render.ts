@@ -119,6 +119,7 @@ export function renderSummary(summary: Summary, format: OutputFormat, options: {
       for (const r of list) rows.push([kind, sanitizeForTerminal(r.key), String(r.count), usersText(r), String(r.failures), formatTime(r.firstSeen), formatTime(r.lastSeen)])
     }
     add('user', summary.users)
+    add('systemUser', summary.systemUsers)
     add('group', summary.groups)
     add('sourceIP', summary.sourceIPs)
     add('userAgent', summary.userAgents)
@@ -127,6 +128,7 @@ export function renderSummary(summary: Summary, format: OutputFormat, options: {
   }
   let out = `${summary.events} events from ${formatTime(summary.firstSeen ?? 0)} to ${formatTime(summary.lastSeen ?? 0)}\n\n`
   out += countTable('Users', 'user', summary.users, headers, limit)
+  if (summary.systemUsers.length > 0) out += countTable('Control plane and system identities (--no-system hides them)', 'user', summary.systemUsers, headers, limit)
   out += countTable('Groups', 'group', summary.groups, headers, limit)
   out += countTable('Source IPs', 'source ip', summary.sourceIPs, headers, limit)
   out += countTable('User agents', 'user agent', summary.userAgents, headers, limit)

@@ -21,6 +21,13 @@ function e(user: string, extra: Partial<AuditEvent> = {}): AuditEvent {
 }
 
 describe('summarise', () => {
+  it('keeps the system identities (events labelled system) in their own table, out of the users', () => {
+    const s = summarise([e('system:apiserver', {system: true}), e('system:apiserver', {system: true}), e('alice')])
+    expect(s.users.map((r) => r.key)).toEqual(['alice'])
+    expect(s.systemUsers.map((r) => [r.key, r.count])).toEqual([['system:apiserver', 2]])
+    // Groups, IPs and objects still count every event.
+    expect(s.objects[0]?.count).toBe(3)
+  })
   it('counts with first and last seen per user, group, IP, agent and object', () => {
     const events = [e('alice'), e('alice', {name: 'api', code: 403}), e('bob', {sourceIPs: ['10.0.0.2']})]
     const s = summarise(events)

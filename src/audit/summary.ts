@@ -51,7 +51,13 @@ export interface Summary {
   events: number
   firstSeen?: number
   lastSeen?: number
+  /** People and workloads. */
   users: CountRow[]
+  /**
+   * The system identities (events labelled `system`: the API server, controllers, nodes, a cloud's
+   * agents), apart: on a real cluster they re-list every secret all day and would bury the people.
+   */
+  systemUsers: CountRow[]
   groups: CountRow[]
   sourceIPs: CountRow[]
   userAgents: CountRow[]
@@ -95,6 +101,7 @@ export interface SummaryBuilder {
 
 export function createSummary(thresholds: SummaryThresholds = {}): SummaryBuilder {
   const users = new Map<string, Acc>()
+  const systemUsers = new Map<string, Acc>()
   const groups = new Map<string, Acc>()
   const ips = new Map<string, Acc>()
   const agents = new Map<string, Acc>()
@@ -126,7 +133,7 @@ export function createSummary(thresholds: SummaryThresholds = {}): SummaryBuilde
       }
       const who = e.user.username
       const failed = (e.code ?? 0) >= 400
-      bump(users, who, e, who, failed)
+      bump(e.system ? systemUsers : users, who, e, who, failed)
       eachDistinct(e.user.groups, (g) => bump(groups, g, e, who, failed))
       eachDistinct(e.sourceIPs, (ip) => bump(ips, ip, e, who, failed))
       bump(agents, e.userAgent ?? '', e, who, failed)
@@ -176,6 +183,7 @@ export function createSummary(thresholds: SummaryThresholds = {}): SummaryBuilde
       const summary: Summary = {
         events,
         users: rows(users),
+        systemUsers: rows(systemUsers),
         groups: rows(groups),
         sourceIPs: rows(ips),
         userAgents: rows(agents),
