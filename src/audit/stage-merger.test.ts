@@ -45,6 +45,17 @@ describe('StageMerger', () => {
     expect(out).toHaveLength(3)
   })
 
+  it('a client-supplied Audit-ID reused by another user (or from another client) hides no request', () => {
+    // kube-apiserver takes the Audit-ID header as the auditID: mallory sends alice's ID with her own read.
+    const alice = ev('shared', 'ResponseComplete', {user: {username: 'alice', groups: []}, sourceIPs: ['10.0.0.1']})
+    const mallory = ev('shared', 'ResponseComplete', {user: {username: 'mallory', groups: []}, sourceIPs: ['10.0.0.1']})
+    const asAlice = ev('shared', 'ResponseComplete', {user: {username: 'alice', groups: []}, impersonator: {username: 'mallory', groups: []}, sourceIPs: ['10.0.0.1']})
+    const otherClient = ev('shared', 'ResponseComplete', {user: {username: 'alice', groups: []}, sourceIPs: ['192.0.2.9']})
+    expect(merge(4, [alice, mallory, asAlice, otherClient]).out).toHaveLength(4)
+    // The stages of one request still merge.
+    expect(merge(4, [ev('one', 'RequestReceived', {sourceIPs: ['10.0.0.1']}), ev('one', 'ResponseComplete', {sourceIPs: ['10.0.0.1']})])).toEqual({out: ['one:ResponseComplete'], duplicates: 1})
+  })
+
   it('events without an auditID are never merged', () => {
     expect(merge(2, [ev(undefined, 'ResponseComplete'), ev(undefined, 'ResponseComplete'), ev(undefined, undefined), ev(undefined, undefined), ev(undefined, undefined)]).out).toHaveLength(5)
   })

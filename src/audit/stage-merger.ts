@@ -55,9 +55,11 @@ export class StageMerger {
 
   /** The event that goes out because of this one (itself, or the oldest one waiting), if any. */
   private add(event: AuditEvent): AuditEvent | undefined {
-    // The key includes verb and URI: test data and broken shippers reuse auditIDs across
-    // different requests, and those must not be merged away.
-    const key = event.auditID ? `${event.auditID}\u0000${event.verb}\u0000${event.requestURI ?? ''}` : `\u0001${this.serial++}`
+    // The key is more than the auditID: kube-apiserver takes a client's own Audit-ID header as the
+    // auditID, so an attacker can reuse the ID of another user's request to have a read merged away
+    // (and shippers and test data reuse IDs too). Stages of one request share the sender, the
+    // identity acted as, the client and the request itself.
+    const key = event.auditID ? stageKey(event) : `\u0001${this.serial++}`
     const held = this.pending.get(key)
     if (held) {
       this.counts.duplicates++
@@ -153,4 +155,8 @@ export class KeyRing {
     this.head = 0
     this.size = 0
   }
+}
+
+function stageKey(event: AuditEvent): string {
+  return [event.auditID, event.verb, event.requestURI ?? '', event.user.username, event.impersonator?.username ?? '', event.sourceIPs.join(','), event.userAgent ?? ''].join('\u0000')
 }
