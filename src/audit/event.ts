@@ -75,4 +75,22 @@ export interface BodyFacts {
   dataKeys?: string[]
   /** For impersonation or token requests: the target. */
   target?: string
+  /** What a pod (or a controller's pod template) asks of the node: configuration, never env values. */
+  pod?: PodFacts
+}
+
+/** The parts of a pod spec that break out of a container, as written in the request. */
+export interface PodFacts {
+  /** Containers (init and ephemeral too) with securityContext.privileged: true. */
+  privileged?: string[]
+  hostPID?: true
+  hostNetwork?: true
+  hostIPC?: true
+  /** hostPath volume paths. */
+  hostPaths?: string[]
+  /** securityContext.capabilities.add of any container, upper-cased, without a CAP_ prefix. */
+  capabilities?: string[]
+  serviceAccountName?: string
+  /** Secret names mounted as volumes or projected. */
+  secretVolumes?: string[]
 }

@@ -49,6 +49,28 @@ describe('normaliseRecord: native audit.k8s.io Event', () => {
     expect(e?.impersonator).toBeUndefined()
   })
 
+  it('keeps what a pod spec asks of the node, from a pod, a controller template, a CronJob or a patch, and no env value', () => {
+    const spec = {
+      hostPID: true,
+      serviceAccountName: 'web',
+      containers: [{name: 'a', securityContext: {privileged: true, capabilities: {add: ['cap_sys_admin', 'NET_RAW']}}, env: [{name: 'PASSWORD', value: 'hunter2-env'}]}],
+      initContainers: [{name: 'init', securityContext: {privileged: false}}],
+      volumes: [{name: 'root', hostPath: {path: '/'}}, {name: 't', secret: {secretName: 'builder-token-x7k2p'}}, {name: 'p', projected: {sources: [{secret: {name: 'api-keys'}}]}}],
+    }
+    const expected = {privileged: ['a'], capabilities: ['NET_RAW', 'SYS_ADMIN'], hostPID: true, hostPaths: ['/'], secretVolumes: ['builder-token-x7k2p', 'api-keys'], serviceAccountName: 'web'}
+    const record = (resource: string, verb: string, requestObject: unknown) => ({...native, verb, objectRef: {resource, namespace: 'prod', name: 'x', apiVersion: 'v1'}, requestObject})
+    const pod = (resource: string, verb: string, body: unknown) => events(normaliseRecord(record(resource, verb, body), origin))[0]?.body?.pod
+    expect(pod('pods', 'create', {kind: 'Pod', spec})).toEqual(expected)
+    expect(pod('deployments', 'create', {kind: 'Deployment', spec: {replicas: 1, template: {spec}}})).toEqual(expected)
+    expect(pod('cronjobs', 'create', {kind: 'CronJob', spec: {schedule: '* * * * *', jobTemplate: {spec: {template: {spec}}}}})).toEqual(expected)
+    expect(pod('daemonsets', 'patch', {spec: {template: {spec: {hostNetwork: true}}}})).toEqual({hostNetwork: true})
+    expect(pod('podtemplates', 'create', {kind: 'PodTemplate', template: {spec: {hostIPC: true}}})).toEqual({hostIPC: true})
+    // An ordinary pod asks nothing of the node; a Service's spec is not a pod's.
+    expect(pod('pods', 'create', {kind: 'Pod', spec: {containers: [{name: 'a', image: 'nginx'}]}})).toBeUndefined()
+    expect(pod('services', 'create', {kind: 'Service', spec: {type: 'NodePort', ports: [{port: 80}]}})).toBeUndefined()
+    expect(JSON.stringify(events(normaliseRecord(record('pods', 'create', {spec}), origin)))).not.toContain('hunter2-env')
+  })
+
   it('keeps data key names and drops every value, including last-applied-configuration', () => {
     const [e] = events(normaliseRecord(native, origin))
     expect(e?.body?.dataKeys).toEqual(['password'])

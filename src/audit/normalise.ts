@@ -2,7 +2,7 @@
 // The shape is sniffed per record (not per file) because real exports mix envelopes in one file.
 // Request and response bodies are read only to extract value-free BodyFacts and then dropped:
 // nothing returned from here may hold a secret or configmap value.
-import type {AuditEvent, AuditFormat, BodyFacts, EventOrigin, Identity} from './event.js'
+import type {AuditEvent, AuditFormat, BodyFacts, EventOrigin, Identity, PodFacts} from './event.js'
 
 /** Why a record produced no event. Counted by the reader, reported on stderr. */
 export type SkipReason =
@@ -350,11 +350,72 @@ function bodyFacts(request: unknown, response: unknown, event: AuditEvent): Body
       if (keys.size > 0) facts.dataKeys = [...keys].sort()
     }
   }
+  if (isObject(request)) {
+    const pod = podFacts(podSpecOf(request))
+    if (pod) facts.pod = pod
+  }
   // TokenRequest and impersonation targets: who a token is minted for.
   if (event.resource === 'serviceaccounts' && event.subresource === 'token' && event.name) {
     facts.target = `system:serviceaccount:${event.namespace ?? ''}:${event.name}`
   }
   return Object.keys(facts).length > 0 ? facts : undefined
+}
+
+/**
+ * The pod spec inside a Pod, a pod template (Deployment, DaemonSet, StatefulSet, ReplicaSet, Job,
+ * ReplicationController, PodTemplate) or a CronJob, also in a partial patch body.
+ */
+function podSpecOf(body: Record<string, unknown>): Record<string, unknown> | undefined {
+  const spec = isObject(body.spec) ? body.spec : undefined
+  const template = isObject(body.template) ? body.template : undefined
+  if (template && isObject(template.spec)) return template.spec
+  if (!spec) return undefined
+  if (isObject(spec.jobTemplate) && isObject(spec.jobTemplate.spec) && isObject(spec.jobTemplate.spec.template) && isObject(spec.jobTemplate.spec.template.spec)) {
+    return spec.jobTemplate.spec.template.spec
+  }
+  if (isObject(spec.template) && isObject(spec.template.spec)) return spec.template.spec
+  if (Array.isArray(spec.containers) || Array.isArray(spec.volumes) || 'hostPID' in spec || 'hostNetwork' in spec || 'hostIPC' in spec) return spec
+  return undefined
+}
+
+/** Value-free facts of a pod spec: what it asks of the node. Undefined when it asks nothing notable. */
+function podFacts(spec: Record<string, unknown> | undefined): PodFacts | undefined {
+  if (!spec) return undefined
+  const facts: PodFacts = {}
+  const privileged: string[] = []
+  const capabilities = new Set<string>()
+  for (const list of [spec.containers, spec.initContainers, spec.ephemeralContainers]) {
+    if (!Array.isArray(list)) continue
+    for (const c of list) {
+      if (!isObject(c) || !isObject(c.securityContext)) continue
+      if (c.securityContext.privileged === true) privileged.push(typeof c.name === 'string' ? c.name : '?')
+      const caps = isObject(c.securityContext.capabilities) ? c.securityContext.capabilities.add : undefined
+      for (const cap of stringArray(caps)) capabilities.add(cap.toUpperCase().replace(/^CAP_/, ''))
+    }
+  }
+  if (privileged.length > 0) facts.privileged = privileged
+  if (capabilities.size > 0) facts.capabilities = [...capabilities].sort()
+  if (spec.hostPID === true) facts.hostPID = true
+  if (spec.hostNetwork === true) facts.hostNetwork = true
+  if (spec.hostIPC === true) facts.hostIPC = true
+  const hostPaths: string[] = []
+  const secrets: string[] = []
+  if (Array.isArray(spec.volumes)) {
+    for (const v of spec.volumes) {
+      if (!isObject(v)) continue
+      if (isObject(v.hostPath) && typeof v.hostPath.path === 'string') hostPaths.push(v.hostPath.path)
+      if (isObject(v.secret) && typeof v.secret.secretName === 'string') secrets.push(v.secret.secretName)
+      if (isObject(v.projected) && Array.isArray(v.projected.sources)) {
+        for (const source of v.projected.sources) if (isObject(source) && isObject(source.secret) && typeof source.secret.name === 'string') secrets.push(source.secret.name)
+      }
+    }
+  }
+  if (hostPaths.length > 0) facts.hostPaths = hostPaths
+  if (secrets.length > 0) facts.secretVolumes = secrets
+  const sa = typeof spec.serviceAccountName === 'string' ? spec.serviceAccountName : typeof spec.serviceAccount === 'string' ? spec.serviceAccount : undefined
+  if (Object.keys(facts).length === 0) return undefined
+  if (sa) facts.serviceAccountName = sa
+  return facts
 }
 
 function identity(value: unknown): Identity | undefined {

@@ -10,6 +10,7 @@ import {lateralMovement} from './rules/lateral-movement.js'
 import {nodeSecretDenied} from './rules/node-secret-denied.js'
 import {permissionProbing} from './rules/permission-probing.js'
 import {privilegedImpersonation} from './rules/privileged-impersonation.js'
+import {privilegedWorkload} from './rules/privileged-workload.js'
 import {rbacGrantsSecretAccess} from './rules/rbac-grants-secret-access.js'
 import {rbacObjectAccess} from './rules/rbac-object-access.js'
 import {secretReadBurst} from './rules/secret-read-burst.js'
@@ -43,6 +44,7 @@ export const RULES: RuleDefinition[] = [
   nodeSecretDenied,
   permissionProbing,
   knownScannerAgent,
+  privilegedWorkload,
 ]
 
 export function findRule(id: string): RuleDefinition | undefined {

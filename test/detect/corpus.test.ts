@@ -6,6 +6,7 @@ import {describe, expect, it} from 'vitest'
 import {readAuditEvents} from '../../src/audit/reader.js'
 import {detect} from '../../src/detect/engine.js'
 import {defaultSettings} from '../../src/detect/settings.js'
+import {run} from './helpers.js'
 
 const CORPUS = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/corpus/audit')
 const present = existsSync(CORPUS)
@@ -19,6 +20,28 @@ async function detectFile(file: string) {
 
 describe.skipIf(!present)('falco trace files', () => {
   const dir = join(CORPUS, 'falco-trace-files')
+
+  // Falco's pods were created by the replicaset-controller (a system identity, whose pods this rule
+  // leaves to the person who wrote the controller): the same records, as if a person had sent them.
+  it('privileged-workload fires on Falco\'s privileged, host-network and sensitive-mount pods, not on the near misses', async () => {
+    const asPerson = async (name: string) => {
+      const events = []
+      for await (const event of readAuditEvents([join(dir, `${name}.json`)])) events.push({...event, user: {username: 'mallory', groups: ['system:authenticated']}})
+      return run('privileged-workload', events)
+    }
+    const fired = async (name: string) => (await asPerson(name)).map((f) => [f.severity, f.detail])
+    expect(await fired('create_nginx_pod_privileged')).toEqual([['high', 'privileged container nginx']])
+    expect(await fired('create_nginx_pod_privileged_2nd_container')).toEqual([['high', expect.stringMatching(/^privileged container /)]])
+    expect(await fired('create_nginx_pod_no_secctx_1st_container_privileged_2nd_container')).toEqual([['high', expect.stringMatching(/^privileged container /)]])
+    expect(await fired('create_nginx_pod_hostnetwork')).toEqual([['high', 'hostNetwork']])
+    expect(await fired('create_nginx_pod_sensitive_mount')).toEqual([['critical', 'hostPath /etc (node credentials or the container runtime)']])
+    expect(await fired('create_nginx_pod_sensitive_mount_2nd_container')).toEqual([['critical', expect.stringContaining('hostPath /etc')]])
+    for (const nearMiss of ['create_nginx_pod_unprivileged', 'create_nginx_pod_nohostnetwork', 'create_nginx_pod_unsensitive_mount', 'create_deployment']) {
+      expect(await asPerson(nearMiss), nearMiss).toEqual([])
+    }
+    // As the files were captured, by the replicaset-controller: nothing.
+    expect((await detectFile(join(dir, 'create_nginx_pod_privileged.json'))).findings.filter((f) => f.ruleId === 'privileged-workload')).toEqual([])
+  })
 
   it('exec_pod and attach_pod raise lateral-movement findings', async () => {
     const exec = await detectFile(join(dir, 'exec_pod.json'))

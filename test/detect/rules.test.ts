@@ -1,4 +1,5 @@
 // One test that fires and one near miss that must not, per rule, on hand-built events.
+import type {AuditEvent, PodFacts} from '../../src/audit/event.js'
 import {describe, expect, it} from 'vitest'
 import {emptyBaseline} from '../../src/detect/baseline.js'
 import {RULES} from '../../src/detect/catalog.js'
@@ -13,7 +14,7 @@ describe('catalog', () => {
   it('has unique ids and complete documentation for every rule', () => {
     const ids = RULES.map((r) => r.id)
     expect(new Set(ids).size).toBe(ids.length)
-    expect(RULES.length).toBe(19)
+    expect(RULES.length).toBe(20)
     for (const r of RULES) {
       expect(r.id).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/)
       expect(r.technique.id).toMatch(/^T\d{4}(\.\d{3})?$/)
@@ -407,5 +408,34 @@ describe('known-scanner-agent', () => {
   })
   it('ignores ordinary clients', async () => {
     expect(await run('known-scanner-agent', [ev({}), ev({userAgent: 'Mozilla/5.0'})])).toEqual([])
+  })
+})
+
+describe('privileged-workload', () => {
+  const workload = (pod: PodFacts, extra: EventOverrides = {}) => ev({verb: 'create', resource: 'pods', namespace: 'web', name: 'x', code: 201, body: {pod}, ...extra})
+  const fired = async (events: AuditEvent[]) => (await run('privileged-workload', events)).map((f) => [f.severity, f.detail])
+  it('rates what escapes the container: high, critical for the node\'s root or runtime socket or privileged+hostPID', async () => {
+    expect(await fired([workload({hostNetwork: true})])).toEqual([['high', 'hostNetwork']])
+    expect(await fired([workload({hostPaths: ['/var/run/docker.sock']})])).toEqual([['critical', 'hostPath /var/run/docker.sock (node credentials or the container runtime)']])
+    expect(await fired([workload({hostPaths: ['/var/lib/kubelet/pki/']})])).toEqual([['critical', 'hostPath /var/lib/kubelet/pki/ (node credentials or the container runtime)']])
+    expect(await fired([workload({privileged: ['a'], hostPID: true})])).toEqual([['critical', 'privileged container a; hostPID']])
+    expect(await fired([workload({capabilities: ['SYS_ADMIN', 'CHOWN']})])).toEqual([['high', 'capabilities SYS_ADMIN']])
+    expect(await fired([workload({serviceAccountName: 'web', secretVolumes: ['builder-token-x7k2p']})])).toEqual([['high', 'mounts the token Secret of service account builder']])
+    expect(await fired([workload({privileged: ['a']}, {resource: 'daemonsets', verb: 'patch', code: 200})])).toEqual([['high', 'privileged container a']])
+  })
+  it('a refused attempt (RBAC or PodSecurity) is medium: nothing ran', async () => {
+    expect(await fired([workload({privileged: ['a']}, {code: 403, decision: 'allow'})])).toEqual([['medium', 'privileged container a; refused (403)']])
+  })
+  it('near misses: harmless capabilities and paths, its own token, a status write, reads, the controllers\' own pods', async () => {
+    expect(await fired([
+      workload({capabilities: ['CHOWN']}),
+      workload({hostPaths: ['/data/cache']}, {user: 'system:serviceaccount:kube-system:replicaset-controller'}),
+      workload({serviceAccountName: 'builder', secretVolumes: ['builder-token-x7k2p', 'tls']}),
+      workload({privileged: ['a']}, {subresource: 'status', verb: 'update'}),
+      workload({privileged: ['a']}, {verb: 'get'}),
+      workload({privileged: ['a']}, {user: 'system:serviceaccount:kube-system:daemon-set-controller'}),
+    ])).toEqual([])
+    // A harmless hostPath is still host access: reported, not critical.
+    expect(await fired([workload({hostPaths: ['/data/cache']})])).toEqual([['high', 'hostPath /data/cache']])
   })
 })

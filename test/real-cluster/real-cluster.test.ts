@@ -346,8 +346,11 @@ for (const audit of ['metadata', 'request'] as const) describe.skipIf(!binDir)(t
     // Only the request body says what a binding grants: at Metadata level the change is only seen.
     if (audit === 'request') expect(raised('rbac-grants-secret-access', 'admin').filter((f) => f.what.includes('clusterrolebindings'))).toEqual([expect.objectContaining({severity: 'critical', what: 'create clusterrolebindings mallory-admin'})])
     else expect(raised('rbac-object-access', 'admin').some((f) => f.what === 'write clusterrolebindings')).toBe(true)
-    // The PodSecurity refusal is admission, not a missing permission.
+    // The PodSecurity refusal is admission, not a missing permission; at Request level the attempt
+    // itself is seen: a privileged pod, refused.
     expect(findings.filter((f) => f.ruleId === 'forbidden-create' && f.what.includes(restricted))).toEqual([])
+    if (audit === 'request') expect(raised('privileged-workload', 'admin')).toEqual([expect.objectContaining({severity: 'medium', what: `create pods ${restricted}/root`, detail: 'privileged container c; refused (403)'})])
+    else expect(findings.filter((f) => f.ruleId === 'privileged-workload')).toEqual([])
     // Nothing on the background: every finding is about an identity the test used.
     expect(new Set(findings.map((f) => f.who))).toEqual(new Set(['admin', 'alice', 'mallory', 'bob', app]))
   })
