@@ -56,10 +56,10 @@ export class Detections extends Command {
       return
     }
     const wide = flags.output === 'wide'
-    const columns = wide ? ['id', 'severity', 'technique', 'title', 'technique name', 'settings'] : ['id', 'severity', 'technique', 'title']
+    const columns = wide ? ['id', 'severity', 'technique', 'title', 'audit level', 'technique name', 'settings'] : ['id', 'severity', 'technique', 'title']
     const rows = RULES.map((r) => {
       const base = [r.id, r.severity, r.technique.id, r.title]
-      return wide ? [...base, r.technique.name, r.settings.map((s) => s.name).join(',') || '-'] : base
+      return wide ? [...base, r.auditLevel.needs, r.technique.name, r.settings.map((s) => s.name).join(',') || '-'] : base
     })
     process.stdout.write(renderTable(columns, rows, {headers: !flags['no-headers']}))
   }

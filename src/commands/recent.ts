@@ -199,6 +199,9 @@ interrupted (what was fetched is printed).`
 
     process.stderr.write(describeSkips(result.stats))
     if (flags.stats) process.stderr.write(describeStats(result.stats, result.matched, result.systemHidden))
+    if (result.blindRules.length > 0) {
+      process.stderr.write(`note: every event was logged at Metadata level (no request bodies), so ${result.blindRules.join(', ')} could not see anything; log writes to RBAC objects, configmaps and workloads at Request level to enable them\n`)
+    }
     let interrupted = false
     if (cloud) {
       const {describeCloudStats, describeInterrupted} = await import('../services/cloud.js')

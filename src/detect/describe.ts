@@ -12,6 +12,7 @@ export interface RuleDescription {
   falsePositives: string[]
   settings: RuleSettingSpec[]
   excludesSystemIdentities: boolean
+  auditLevel: {needs: string; metadataLimits?: string}
 }
 
 export function describeRule(rule: RuleDefinition): RuleDescription {
@@ -25,6 +26,7 @@ export function describeRule(rule: RuleDefinition): RuleDescription {
     falsePositives: [...rule.falsePositives],
     settings: rule.settings.map((s) => ({...s, default: Array.isArray(s.default) ? [...s.default] : s.default})),
     excludesSystemIdentities: rule.excludesSystemIdentities,
+    auditLevel: {...rule.auditLevel},
   }
 }
 
@@ -40,6 +42,7 @@ export function renderRuleText(rule: RuleDefinition): string {
     `Severity:    ${rule.severity}`,
     `Technique:   ${rule.technique.id} ${rule.technique.name}`,
     `System identities: ${rule.excludesSystemIdentities ? 'excluded (excludeSystemIdentities)' : 'included'}`,
+    `Audit level: ${rule.auditLevel.needs}${rule.auditLevel.metadataLimits ? ` (${rule.auditLevel.metadataLimits})` : ' (everything it reads is in Metadata-level records)'}`,
     '',
     'Description:',
     `  ${rule.description}`,

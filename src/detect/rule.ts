@@ -42,6 +42,12 @@ export interface BaselineView {
 
 export type BaselineKind = 'sensitiveAgents' | 'sensitiveGroups' | 'sensitiveNetworks' | 'kubectlNetworks' | 'rbacReasons'
 
+export interface AuditLevelNeed {
+  needs: 'Metadata' | 'Request'
+  /** For rules that need Request: what is blind at Metadata level. */
+  metadataLimits?: string
+}
+
 export interface RuleDefinition {
   /** Stable kebab-case id; settings files and `detections RULE-ID` use it. */
   id: string
@@ -59,6 +65,11 @@ export interface RuleDefinition {
    * agents) never reach this rule while `excludeSystemIdentities` is on.
    */
   excludesSystemIdentities: boolean
+  /**
+   * The audit level the rule needs on the resources it reads (a policy's level per rule), and what it
+   * cannot see below it: the Metadata level logs no request body.
+   */
+  auditLevel: AuditLevelNeed
   create(settings: DetectSettings, baseline: BaselineView): RuleContext
 }
 

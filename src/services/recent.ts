@@ -41,6 +41,11 @@ export interface RecentRunResult {
   findings?: Finding[]
   /** Findings at or above --fail-on. */
   failing: number
+  /**
+   * With --findings: the rules that need request bodies saw none, because every event that said its
+   * level was logged at Metadata level (their ids). Empty when bodies were there or levels unknown.
+   */
+  blindRules: string[]
 }
 
 export async function runRecent(options: RecentRunOptions): Promise<RecentRunResult> {
@@ -75,9 +80,15 @@ export async function runRecent(options: RecentRunOptions): Promise<RecentRunRes
   const eventsVisible = !withFindings || options.format === 'table' || options.format === 'wide'
   let matched = 0
   let systemHidden = 0
+  let metadataEvents = 0
+  let bodyEvents = 0
   // Synchronous per event: on big logs an await per event costs more than the event's own work.
   const take = (event: AuditEvent, readerFiltered: boolean): string | undefined => {
-    findings?.observe(event)
+    if (findings) {
+      findings.observe(event)
+      if (event.level === 'Metadata') metadataEvents++
+      else if (event.level === 'Request' || event.level === 'RequestResponse') bodyEvents++
+    }
     if (withFindings || !readerFiltered) {
       if (!matches(event, shown)) return undefined
     }
@@ -106,7 +117,11 @@ export async function runRecent(options: RecentRunOptions): Promise<RecentRunRes
     }
   }
 
-  const result: RecentRunResult = {stats: stream.stats, matched, systemHidden, failing: 0}
+  const result: RecentRunResult = {stats: stream.stats, matched, systemHidden, failing: 0, blindRules: []}
+  if (findings && metadataEvents > 0 && bodyEvents === 0) {
+    const {RULES} = await import('../detect/catalog.js')
+    result.blindRules = RULES.filter((rule) => rule.auditLevel.needs === 'Request').map((rule) => rule.id)
+  }
   let body = ''
   if (summary) body = renderSummary(summary.result(), withFindings ? tableOnly(options.format as Exclude<RecentFormat, 'cim'>) : (options.format as Exclude<RecentFormat, 'cim'>), {headers: options.headers})
   else if (eventsVisible && sink) body = sink.end()

@@ -21,6 +21,9 @@ describe('catalog', () => {
       expect(r.description.length).toBeGreaterThan(60)
       expect(r.fields.length).toBeGreaterThan(0)
       expect(r.falsePositives.length).toBeGreaterThan(0)
+      // A rule that reads a request body says so, and what it misses at Metadata level.
+      expect(r.auditLevel.needs === 'Request').toBe(r.fields.some((f) => f.startsWith('requestObject')))
+      if (r.auditLevel.needs === 'Request') expect(r.auditLevel.metadataLimits).toMatch(/^at Metadata level /)
     }
   })
 })

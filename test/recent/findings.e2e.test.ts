@@ -21,6 +21,20 @@ interface FindingLine {
 const parseLines = (stdout: string) => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as FindingLine)
 
 describe('recent --findings', () => {
+  it('says which rules went blind when the whole log is at Metadata level, and stays quiet when bodies are there', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ksa-metadata-only-'))
+    const file = join(dir, 'metadata.log')
+    const lines = (await readFile(SAMPLE, 'utf8')).split('\n').filter((line) => line.includes('"level":"Metadata"'))
+    await writeFile(file, lines.join('\n') + '\n')
+    const blind = await runCli(['recent', '-f', file, '--findings', '-o', 'json'])
+    expect(blind.exitCode).toBe(0)
+    expect(blind.stderr).toContain('note: every event was logged at Metadata level (no request bodies), so rbac-grants-secret-access, configmap-credential-keys, privileged-workload could not see anything')
+    const full = await runCli(['recent', '-f', SAMPLE, '--findings', '-o', 'json'])
+    expect(full.stderr).not.toContain('Metadata level')
+    // Without --findings nothing is said: nothing was going to look at bodies.
+    expect((await runCli(['recent', '-f', file, '-o', 'json'])).stderr).toBe('')
+  })
+
   it('finds the sample day\'s attack chain, one JSON finding per line, and never a secret value', async () => {
     const result = await runCli(['recent', '-f', SAMPLE, '--findings', '-o', 'json'])
     expect(result.exitCode).toBe(0)

@@ -24,6 +24,7 @@ export const anonymousAllowed: RuleDefinition = {
     },
   ],
   excludesSystemIdentities: false,
+  auditLevel: {needs: 'Metadata'},
   create(settings) {
     const ignored = listParam(settings, anonymousAllowed, 'ignoredPaths')
     const groups = new FindingGroups(anonymousAllowed)

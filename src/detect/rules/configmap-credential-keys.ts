@@ -25,6 +25,7 @@ export const configmapCredentialKeys: RuleDefinition = {
     },
   ],
   excludesSystemIdentities: true,
+  auditLevel: {needs: 'Request', metadataLimits: "at Metadata level the configmap's keys are not logged: the rule sees nothing"},
   create(settings) {
     const patterns = listParam(settings, configmapCredentialKeys, 'keyPatterns').map((p) => p.toLowerCase())
     const groups = new FindingGroups(configmapCredentialKeys)

@@ -15,6 +15,7 @@ export const forbiddenCreate: RuleDefinition = {
   falsePositives: ['Deployment pipelines missing a permission. Creates refused by admission (PodSecurity, quota) are 403 with decision allow and do not count.'],
   settings: [],
   excludesSystemIdentities: true,
+  auditLevel: {needs: 'Metadata'},
   create() {
     const groups = new FindingGroups(forbiddenCreate)
     return {

@@ -24,6 +24,7 @@ export const identityConfigmapChange: RuleDefinition = {
     },
   ],
   excludesSystemIdentities: true,
+  auditLevel: {needs: 'Metadata'},
   create(settings) {
     const objects = listParam(settings, identityConfigmapChange, 'objects')
     const groups = new FindingGroups(identityConfigmapChange)

@@ -24,6 +24,7 @@ export const knownScannerAgent: RuleDefinition = {
     },
   ],
   excludesSystemIdentities: false,
+  auditLevel: {needs: 'Metadata'},
   create(settings) {
     const agents = listParam(settings, knownScannerAgent, 'agents').map((a) => a.toLowerCase())
     const groups = new FindingGroups(knownScannerAgent)

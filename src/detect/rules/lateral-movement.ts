@@ -49,6 +49,7 @@ export const lateralMovement: RuleDefinition = {
     },
   ],
   excludesSystemIdentities: true,
+  auditLevel: {needs: 'Metadata'},
   create(settings) {
     const sensitiveNs = listParam(settings, lateralMovement, 'sensitiveNamespaces')
     const patterns = listParam(settings, lateralMovement, 'sensitiveCommandPatterns')

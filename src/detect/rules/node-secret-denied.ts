@@ -18,6 +18,7 @@ export const nodeSecretDenied: RuleDefinition = {
   settings: [],
   // Nodes are system identities; this rule is about them.
   excludesSystemIdentities: false,
+  auditLevel: {needs: 'Metadata'},
   create() {
     const groups = new FindingGroups(nodeSecretDenied)
     return {

@@ -21,6 +21,7 @@ export const permissionProbing: RuleDefinition = {
     {name: 'expectedAgents', kind: 'stringList', default: ['kubectl', 'Mozilla', 'k9s', 'Lens'], description: 'User-Agent products whose reviews by people are routine.'},
   ],
   excludesSystemIdentities: true,
+  auditLevel: {needs: 'Metadata'},
   create(settings) {
     const expected = listParam(settings, permissionProbing, 'expectedAgents').map((a) => a.toLowerCase())
     const groups = new FindingGroups(permissionProbing)

@@ -27,6 +27,7 @@ export const privilegedImpersonation: RuleDefinition = {
   ],
   // Impersonating a system identity is the point of this rule; the sender is rarely a system one.
   excludesSystemIdentities: false,
+  auditLevel: {needs: 'Metadata'},
   create(settings) {
     const privileged = listParam(settings, privilegedImpersonation, 'privilegedTargets')
     const groups = new FindingGroups(privilegedImpersonation)

@@ -74,6 +74,7 @@ export const privilegedWorkload: RuleDefinition = {
     },
   ],
   excludesSystemIdentities: true,
+  auditLevel: {needs: 'Request', metadataLimits: 'at Metadata level the pod spec is not logged: the rule sees nothing'},
   create(settings) {
     const options = {
       sensitiveHostPaths: listParam(settings, privilegedWorkload, 'sensitiveHostPaths'),

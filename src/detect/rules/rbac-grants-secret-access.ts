@@ -58,6 +58,7 @@ export const rbacGrantsSecretAccess: RuleDefinition = {
     },
   ],
   excludesSystemIdentities: true,
+  auditLevel: {needs: 'Request', metadataLimits: 'at Metadata level the request body is not logged, so what a Role grants or a binding binds is unknown: only rbac-object-access reports the write'},
   create(settings) {
     const roles = listParam(settings, rbacGrantsSecretAccess, 'privilegedRoles')
     const privGroups = listParam(settings, rbacGrantsSecretAccess, 'privilegedGroups')

@@ -18,6 +18,7 @@ export const rbacObjectAccess: RuleDefinition = {
   falsePositives: ['GitOps controllers and cluster admins managing RBAC (allowlist them).', 'Dashboards listing roles.'],
   settings: [],
   excludesSystemIdentities: true,
+  auditLevel: {needs: 'Metadata'},
   create(_settings, baseline) {
     const groups = new FindingGroups(rbacObjectAccess)
     const withReason: AuditEvent[] = []

@@ -23,6 +23,7 @@ export const secretReadBurst: RuleDefinition = {
     {name: 'window', kind: 'duration', default: '30m', description: 'Sliding window for the distinct count.'},
   ],
   excludesSystemIdentities: true,
+  auditLevel: {needs: 'Metadata'},
   create(settings) {
     const threshold = numberParam(settings, secretReadBurst, 'threshold')
     const windowMs = durationParam(settings, secretReadBurst, 'window')

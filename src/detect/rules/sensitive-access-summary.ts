@@ -17,6 +17,7 @@ export const sensitiveAccessSummary: RuleDefinition = {
   falsePositives: ['Operators and CI identities that manage secrets (add them to allowlist.users).', 'Everything here is informational by design.'],
   settings: [],
   excludesSystemIdentities: true,
+  auditLevel: {needs: 'Metadata'},
   create() {
     const groups = new FindingGroups(sensitiveAccessSummary)
     const objects = new Map<Finding, Set<string>>()

@@ -15,6 +15,7 @@ export const serviceAccountCrossNamespaceSecret: RuleDefinition = {
   falsePositives: ['Cluster-wide operators (cert-manager, external-secrets, monitoring) whose job is to read secrets everywhere.'],
   settings: [],
   excludesSystemIdentities: true,
+  auditLevel: {needs: 'Metadata'},
   create() {
     const groups = new FindingGroups(serviceAccountCrossNamespaceSecret)
     return {

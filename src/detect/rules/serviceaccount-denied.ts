@@ -21,6 +21,7 @@ export const serviceAccountDenied: RuleDefinition = {
     {name: 'burstWindow', kind: 'duration', default: '10m', description: 'Sliding window for the burst.'},
   ],
   excludesSystemIdentities: true,
+  auditLevel: {needs: 'Metadata'},
   create(settings) {
     const threshold = numberParam(settings, serviceAccountDenied, 'burstThreshold')
     const windowMs = durationParam(settings, serviceAccountDenied, 'burstWindow')

@@ -17,6 +17,7 @@ export const serviceAccountTokenMinted: RuleDefinition = {
   falsePositives: ['Admins creating short-lived tokens for CI or dashboards; external-secrets style token generators.'],
   settings: [],
   excludesSystemIdentities: true,
+  auditLevel: {needs: 'Metadata'},
   create() {
     const groups = new FindingGroups(serviceAccountTokenMinted)
     return {

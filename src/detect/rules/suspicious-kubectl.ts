@@ -24,6 +24,7 @@ export const suspiciousKubectl: RuleDefinition = {
   settings: [],
   // A system identity using kubectl is exactly a stolen node or controller credential.
   excludesSystemIdentities: false,
+  auditLevel: {needs: 'Metadata'},
   create(_settings, baseline) {
     const groups = new FindingGroups(suspiciousKubectl)
     const candidates: AuditEvent[] = []

@@ -18,6 +18,7 @@ export const unauthenticatedScanning: RuleDefinition = {
   falsePositives: ['A misconfigured client retrying in a loop.', 'Health checkers probing endpoints they may not read.'],
   settings: [{name: 'threshold', kind: 'positiveInt', default: 5, description: 'Report an address with more denials than this.'}],
   excludesSystemIdentities: true,
+  auditLevel: {needs: 'Metadata'},
   create(settings) {
     const threshold = numberParam(settings, unauthenticatedScanning, 'threshold')
     const groups = new FindingGroups(unauthenticatedScanning)

@@ -22,6 +22,7 @@ export const unusualSensitiveAccess: RuleDefinition = {
   ],
   settings: [],
   excludesSystemIdentities: true,
+  auditLevel: {needs: 'Metadata'},
   create(_settings, baseline) {
     const candidates: AuditEvent[] = []
     return {
