@@ -7,6 +7,7 @@ import {forbiddenCreate} from './rules/forbidden-create.js'
 import {identityConfigmapChange} from './rules/identity-configmap-change.js'
 import {knownScannerAgent} from './rules/known-scanner-agent.js'
 import {lateralMovement} from './rules/lateral-movement.js'
+import {loggingTampering} from './rules/logging-tampering.js'
 import {nodeSecretDenied} from './rules/node-secret-denied.js'
 import {permissionProbing} from './rules/permission-probing.js'
 import {privilegedImpersonation} from './rules/privileged-impersonation.js'
@@ -45,6 +46,7 @@ export const RULES: RuleDefinition[] = [
   permissionProbing,
   knownScannerAgent,
   privilegedWorkload,
+  loggingTampering,
 ]
 
 export function findRule(id: string): RuleDefinition | undefined {

@@ -14,7 +14,7 @@ describe('catalog', () => {
   it('has unique ids and complete documentation for every rule', () => {
     const ids = RULES.map((r) => r.id)
     expect(new Set(ids).size).toBe(ids.length)
-    expect(RULES.length).toBe(20)
+    expect(RULES.length).toBe(21)
     for (const r of RULES) {
       expect(r.id).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/)
       expect(r.technique.id).toMatch(/^T\d{4}(\.\d{3})?$/)
@@ -193,6 +193,19 @@ describe('rbac-object-access', () => {
       ['low', 'write clusterrolebindings'],
       ['info', 'read clusterrolebindings'],
     ])
+  })
+  it('reports RBAC reconnaissance: three kinds listed cluster-wide within 10 minutes, as medium', async () => {
+    const list = (resource: string, minute: number, extra: EventOverrides = {}) => ev({apiGroup: 'rbac.authorization.k8s.io', resource, verb: 'list', time: T0 + minute * MIN, ...extra})
+    const recon = await run('rbac-object-access', [list('clusterroles', 0), list('clusterrolebindings', 1), list('rolebindings', 2)])
+    expect(recon.filter((f) => f.severity === 'medium').map((f) => [f.what, f.detail])).toEqual([['RBAC reconnaissance', 'listed clusterrolebindings, clusterroles, rolebindings across the cluster within 10 min']])
+    // Near misses: spread over more than the window, in one namespace, refused, or only two kinds.
+    const quiet = [
+      [list('clusterroles', 0), list('clusterrolebindings', 11), list('rolebindings', 22)],
+      [list('roles', 0, {namespace: 'web'}), list('rolebindings', 1, {namespace: 'web'}), list('clusterroles', 2)],
+      [list('clusterroles', 0), list('clusterrolebindings', 1), list('rolebindings', 2, {code: 403})],
+      [list('clusterroles', 0), list('clusterrolebindings', 1), list('clusterroles', 2)],
+    ]
+    for (const events of quiet) expect((await run('rbac-object-access', events)).filter((f) => f.severity === 'medium')).toEqual([])
   })
   it('ignores system identities and non-RBAC groups', async () => {
     expect(await run('rbac-object-access', [ev({...rbac, user: 'system:kube-controller-manager'}), ev({resource: 'clusterrolebindings', apiGroup: 'example.com'})])).toEqual([])
@@ -440,5 +453,29 @@ describe('privileged-workload', () => {
     ])).toEqual([])
     // A harmless hostPath is still host access: reported, not critical.
     expect(await fired([workload({hostPaths: ['/data/cache']})])).toEqual([['high', 'hostPath /data/cache']])
+  })
+})
+
+describe('logging-tampering', () => {
+  const write = (verb: string, resource: string, name: string | undefined, extra: EventOverrides = {}) => ev({verb, resource, ...(name ? {name} : {}), namespace: 'logging', code: 200, ...extra})
+  const fired = async (events: AuditEvent[]) => (await run('logging-tampering', events)).map((f) => [f.severity, f.what])
+  it('a delete or a scale-down of what makes or ships logs is high, another change medium, a refusal low', async () => {
+    expect(await fired([write('delete', 'daemonsets', 'fluent-bit')])).toEqual([['high', 'delete daemonsets logging/fluent-bit']])
+    expect(await fired([write('delete', 'configmaps', 'aws-logging', {namespace: 'aws-observability'})])).toEqual([['high', 'delete configmaps aws-observability/aws-logging']])
+    expect(await fired([write('deletecollection', 'configmaps', undefined, {namespace: 'falco'})])).toEqual([['high', 'deletecollection configmaps falco/*']])
+    expect(await fired([write('patch', 'deployments', 'vector-aggregator', {subresource: 'scale'})])).toEqual([['high', 'patch deployments/scale logging/vector-aggregator']])
+    expect(await fired([write('update', 'apiservers', 'cluster', {namespace: undefined, apiGroup: 'config.openshift.io'})])).toEqual([['medium', 'update apiservers cluster']])
+    expect(await fired([write('patch', 'configmaps', 'kube-apiserver-audit-policy', {namespace: 'kube-system'})])).toEqual([['medium', 'patch configmaps kube-system/kube-apiserver-audit-policy']])
+    expect(await fired([write('delete', 'daemonsets', 'fluent-bit', {code: 403})])).toEqual([['low', 'delete daemonsets logging/fluent-bit']])
+  })
+  it('near misses: reads, other objects, status writes, the controllers\' own work', async () => {
+    expect(await fired([
+      write('get', 'configmaps', 'fluent-bit'),
+      write('list', 'daemonsets', undefined),
+      write('delete', 'configmaps', 'web-config'),
+      write('delete', 'secrets', 'fluent-bit-token'),
+      write('update', 'daemonsets', 'fluent-bit', {subresource: 'status'}),
+      write('delete', 'daemonsets', 'fluent-bit', {user: 'system:serviceaccount:kube-system:generic-garbage-collector'}),
+    ])).toEqual([])
   })
 })
