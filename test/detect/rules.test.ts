@@ -261,6 +261,13 @@ describe('anonymous-allowed', () => {
 })
 
 describe('lateral-movement', () => {
+  it('is high in the platform\'s own namespaces (globs), medium elsewhere', async () => {
+    const exec = (namespace: string) => ev({verb: 'create', resource: 'pods', subresource: 'exec', namespace, name: 'p', code: 101, requestURI: `/api/v1/namespaces/${namespace}/pods/p/exec?command=sh`})
+    const f = await run('lateral-movement', ['kube-system', 'openshift-etcd', 'gke-managed-cim', 'calico-system', 'argocd', 'web', 'openshift'].map(exec))
+    expect(Object.fromEntries(f.map((x) => [x.what.split(' ')[1]!.split('/')[0], x.severity]))).toEqual({
+      'kube-system': 'high', 'openshift-etcd': 'high', 'gke-managed-cim': 'high', 'calico-system': 'high', argocd: 'high', web: 'medium', openshift: 'medium',
+    })
+  })
   it('decodes exec commands', () => {
     expect(execCommand('/api/v1/namespaces/a/pods/b/exec?command=cat&command=%2Fvar%2Frun%2Fsecrets%2Fkubernetes.io%2Fserviceaccount%2Ftoken&stdout=true')).toEqual([
       'cat',

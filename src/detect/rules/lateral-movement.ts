@@ -1,7 +1,7 @@
 import type {AuditEvent} from '../../audit/event.js'
 import type {Severity} from '../finding.js'
 import {FindingGroups} from '../group.js'
-import {isDenied} from '../match.js'
+import {compilePatterns, isDenied} from '../match.js'
 import {listParam} from '../params.js'
 import type {RuleDefinition} from '../rule.js'
 
@@ -34,13 +34,23 @@ export const lateralMovement: RuleDefinition = {
   description:
     'Reports pods/exec, pods/attach, pods/portforward and pods/ephemeralcontainers (kubectl debug) requests — with verb ' +
     'create, or get as newer kubectl sends over WebSocket — and nodes/proxy. The exec command is decoded from the ' +
-    '`command=` parameters of requestURI. Severity rises to high in a sensitiveNamespaces namespace (kube-system) or ' +
+    '`command=` parameters of requestURI. Severity rises to high in a sensitiveNamespaces namespace (kube-system, openshift-*, gke-*, calico-system, ...) or ' +
     'for `tar` (kubectl cp copies files out this way), and to critical when the command mentions a service-account ' +
     'token path or a cloud metadata endpoint (sensitiveCommandPatterns). Refused attempts are reported at low severity.',
   fields: ['objectRef.resource', 'objectRef.subresource', 'objectRef.namespace', 'objectRef.name', 'verb', 'requestURI', 'user.username'],
   falsePositives: ['Administrators debugging workloads; CI running `kubectl exec` for migrations (allowlist the identity).'],
   settings: [
-    {name: 'sensitiveNamespaces', kind: 'stringList', default: ['kube-system'], description: 'Namespaces where entering a pod is high severity.'},
+    {
+      name: 'sensitiveNamespaces',
+      kind: 'stringList',
+      // The platform's own namespaces: their pods run with the cluster's most powerful service accounts.
+      default: [
+        'kube-system', 'kube-node-lease', 'openshift-*', 'gke-*', 'gmp-system', 'azure-*', 'aks-*', 'amazon-*', 'aws-*', 'eks-*',
+        'calico-system', 'calico-apiserver', 'tigera-operator', 'cilium*', 'istio-system', 'linkerd*', 'cattle-*',
+        'cert-manager', 'gatekeeper-system', 'kyverno', 'vault*', 'external-secrets', 'argocd', 'flux-system',
+      ],
+      description: 'Namespace globs where entering a pod is high severity (the platform\'s own namespaces).',
+    },
     {
       name: 'sensitiveCommandPatterns',
       kind: 'stringList',
@@ -51,7 +61,7 @@ export const lateralMovement: RuleDefinition = {
   excludesSystemIdentities: true,
   auditLevel: {needs: 'Metadata'},
   create(settings) {
-    const sensitiveNs = listParam(settings, lateralMovement, 'sensitiveNamespaces')
+    const sensitiveNs = compilePatterns(listParam(settings, lateralMovement, 'sensitiveNamespaces'))
     const patterns = listParam(settings, lateralMovement, 'sensitiveCommandPatterns')
     const groups = new FindingGroups(lateralMovement)
     return {
@@ -67,7 +77,7 @@ export const lateralMovement: RuleDefinition = {
         const commandText = command.join(' ')
         let severity: Severity = 'medium'
         const why: string[] = []
-        if (event.namespace && sensitiveNs.includes(event.namespace)) {
+        if (event.namespace && sensitiveNs(event.namespace)) {
           severity = 'high'
           why.push(`in ${event.namespace}`)
         }
