@@ -94,3 +94,12 @@ export interface PodFacts {
   /** Secret names mounted as volumes or projected. */
   secretVolumes?: string[]
 }
+
+/**
+ * The authorization decision as people should read it: a 403 that authorization allowed was refused
+ * afterwards, by admission (PodSecurity, ResourceQuota, the ServiceAccount plugin), not by RBAC.
+ */
+export function decisionText(event: Pick<AuditEvent, 'decision' | 'code'>): string {
+  if (event.decision === 'allow' && event.code === 403) return 'allow (admission 403)'
+  return event.decision ?? ''
+}

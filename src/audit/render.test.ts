@@ -28,6 +28,11 @@ describe('event rows', () => {
     expect(imp.at(-1)).toBe('a.log:3')
   })
 
+  it('a 403 that authorization allowed reads as an admission refusal; a forbid stays forbid', () => {
+    expect(eventRow(e({verb: 'create', resource: 'pods', code: 403, decision: 'allow'}), false)[6]).toBe('allow (admission 403)')
+    expect(eventRow(e({code: 403, decision: 'forbid'}), false)[6]).toBe('forbid')
+    expect(eventRow(e({code: 200, decision: 'allow'}), false)[6]).toBe('allow')
+  })
   it('tables list the newest last', () => {
     const out = renderEventTable([e({name: 'late', time: 2000}), e({name: 'early', time: 1000})], {headers: false})
     expect(out.split('\n')[0]).toContain('prod/early')

@@ -4,7 +4,7 @@
 import {renderCsv, renderJson, renderJsonLine, renderYaml, type OutputFormat} from '../output/formats.js'
 import {renderTable} from '../output/table.js'
 import {sanitizeForTerminal} from '../lib/sanitize.js'
-import type {AuditEvent} from './event.js'
+import {decisionText, type AuditEvent} from './event.js'
 import type {CountRow, Summary} from './summary.js'
 
 export const EVENT_COLUMNS = ['time', 'user', 'verb', 'resource', 'object', 'code', 'decision', 'source']
@@ -28,7 +28,7 @@ export function eventRow(e: AuditEvent, wide: boolean): string[] {
     resource,
     object,
     e.code === undefined ? '' : String(e.code),
-    e.decision ?? '',
+    decisionText(e),
     e.sourceIPs.join(','),
   ]
   if (!wide) return row

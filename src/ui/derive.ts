@@ -1,7 +1,7 @@
 // Pure derivations behind the dashboard's views: sorting, filtering, summaries, identity matching,
 // detail lines and the kubectl commands. No React here, so each piece is tested directly and the
 // components only memoise calls to these functions.
-import type {AuditEvent} from '../audit/event.js'
+import {decisionText, type AuditEvent} from '../audit/event.js'
 import {SEVERITIES, type Finding, type Severity} from '../detect/finding.js'
 import type {GrantPath, IdentityRef, RuleInfo, UnusedClass, UnusedRow, WhoCanRow} from './model.js'
 import {clean, formatTime} from './text.js'
@@ -327,7 +327,8 @@ export function eventDetailLines(e: AuditEvent): string[] {
   add('Name:', e.name)
   add('Code:', e.code)
   add('Status:', e.statusReason)
-  add('Decision:', e.decision)
+  add('Decision:', e.decision === undefined ? undefined : e.decision === 'allow' && e.code === 403 ? 'allow: authorized, then refused by admission (PodSecurity, quota, ...)' : decisionText(e))
+  if (e.system) add('System:', 'yes (systemIdentities: the control plane or a cloud agent)')
   add('Reason:', e.reason)
   if (e.truncated) add('Truncated:', 'yes (cut by the log pipeline)')
   const body = e.body
@@ -337,6 +338,16 @@ export function eventDetailLines(e: AuditEvent): string[] {
     for (const r of body.rules ?? []) add('Rule:', `${r.verbs.join(',')} ${(r.resources ?? []).join(',')}${r.resourceNames ? ` names=${r.resourceNames.join(',')}` : ''}`)
     if (body.dataKeys) add('Data keys:', body.dataKeys.join(', '))
     add('Target:', body.target)
+    const pod = body.pod
+    if (pod) {
+      const host = [pod.hostPID && 'hostPID', pod.hostIPC && 'hostIPC', pod.hostNetwork && 'hostNetwork'].filter(Boolean).join(', ')
+      add('Privileged:', pod.privileged?.join(', '))
+      add('Host namespaces:', host || undefined)
+      add('Host paths:', pod.hostPaths?.join(', '))
+      add('Capabilities:', pod.capabilities?.join(', '))
+      add('Service account:', pod.serviceAccountName)
+      add('Secret volumes:', pod.secretVolumes?.join(', '))
+    }
   }
   const o = e.origin
   add('Origin:', `${o.format}${o.file ? ` ${o.file}` : ''}${o.line !== undefined ? `:${o.line}` : ''}${o.recordId ? ` (${o.recordId})` : ''}`)
