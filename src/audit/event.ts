@@ -96,6 +96,18 @@ export interface PodFacts {
 }
 
 /**
+ * Refused by authentication or authorization. A 403 whose authorization decision is `allow` was
+ * refused later, by admission (PodSecurity, ResourceQuota, the ServiceAccount plugin): the identity
+ * had the permission. Without the decision annotation (older logs, some cloud exports) the code
+ * alone decides.
+ */
+export function isAuthorizationDenial(event: Pick<AuditEvent, 'decision' | 'code'>): boolean {
+  if (event.decision === 'forbid') return true
+  if (event.decision === 'allow') return false
+  return event.code === 401 || event.code === 403
+}
+
+/**
  * The authorization decision as people should read it: a 403 that authorization allowed was refused
  * afterwards, by admission (PodSecurity, ResourceQuota, the ServiceAccount plugin), not by RBAC.
  */

@@ -99,8 +99,8 @@ export function createEventSink(format: OutputFormat, options: {headers?: boolea
 function countTable(title: string, keyName: string, rows: CountRow[], headers: boolean, limit: number): string {
   const shown = rows.slice(0, limit)
   const body = renderTable(
-    [keyName, 'count', 'users', 'failures', 'first seen', 'last seen'],
-    shown.map((r) => [r.key === '' ? '(none)' : r.key, String(r.count), usersText(r), String(r.failures), formatTime(r.firstSeen), formatTime(r.lastSeen)]),
+    [keyName, 'count', 'users', 'failures', 'denied', 'first seen', 'last seen'],
+    shown.map((r) => [r.key === '' ? '(none)' : r.key, String(r.count), usersText(r), String(r.failures), String(r.denied), formatTime(r.firstSeen), formatTime(r.lastSeen)]),
     {headers},
   )
   const more = rows.length > limit ? `(${rows.length - limit} more; -o json for all)\n` : ''
@@ -116,7 +116,7 @@ export function renderSummary(summary: Summary, format: OutputFormat, options: {
   if (format === 'csv') {
     const rows: string[][] = []
     const add = (kind: string, list: CountRow[]) => {
-      for (const r of list) rows.push([kind, sanitizeForTerminal(r.key), String(r.count), usersText(r), String(r.failures), formatTime(r.firstSeen), formatTime(r.lastSeen)])
+      for (const r of list) rows.push([kind, sanitizeForTerminal(r.key), String(r.count), usersText(r), String(r.failures), String(r.denied), formatTime(r.firstSeen), formatTime(r.lastSeen)])
     }
     add('user', summary.users)
     add('systemUser', summary.systemUsers)
@@ -124,7 +124,7 @@ export function renderSummary(summary: Summary, format: OutputFormat, options: {
     add('sourceIP', summary.sourceIPs)
     add('userAgent', summary.userAgents)
     add('object', summary.objects)
-    return renderCsv(['kind', 'key', 'count', 'users', 'failures', 'firstSeen', 'lastSeen'], rows, {headers})
+    return renderCsv(['kind', 'key', 'count', 'users', 'failures', 'denied', 'firstSeen', 'lastSeen'], rows, {headers})
   }
   let out = `${summary.events} events from ${formatTime(summary.firstSeen ?? 0)} to ${formatTime(summary.lastSeen ?? 0)}\n\n`
   out += countTable('Users', 'user', summary.users, headers, limit)

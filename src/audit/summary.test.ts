@@ -21,6 +21,10 @@ function e(user: string, extra: Partial<AuditEvent> = {}): AuditEvent {
 }
 
 describe('summarise', () => {
+  it('counts authorization denials apart from other failures: admission refusals and 404s are failures, not denials', () => {
+    const s = summarise([e('carol', {code: 403, decision: 'forbid'}), e('carol', {code: 403, decision: 'allow'}), e('carol', {code: 404, decision: 'allow'}), e('carol', {code: 401})])
+    expect(s.users[0]).toMatchObject({key: 'carol', failures: 4, denied: 2})
+  })
   it('keeps the system identities (events labelled system) in their own table, out of the users', () => {
     const s = summarise([e('system:apiserver', {system: true}), e('system:apiserver', {system: true}), e('alice')])
     expect(s.users.map((r) => r.key)).toEqual(['alice'])
@@ -34,7 +38,7 @@ describe('summarise', () => {
     expect(s.events).toBe(3)
     expect(s.firstSeen).toBe(events[0]?.time)
     expect(s.lastSeen).toBe(events[2]?.time)
-    expect(s.users[0]).toEqual({key: 'alice', count: 2, users: 1, failures: 1, firstSeen: events[0]?.time, lastSeen: events[1]?.time})
+    expect(s.users[0]).toEqual({key: 'alice', count: 2, users: 1, failures: 1, denied: 1, firstSeen: events[0]?.time, lastSeen: events[1]?.time})
     expect(s.groups.find((g) => g.key === 'devs')).toMatchObject({count: 3, users: 2})
     expect(s.sourceIPs.map((r) => [r.key, r.count, r.users])).toEqual([['10.0.0.1', 2, 1], ['10.0.0.2', 1, 1]])
     expect(s.objects.map((r) => [r.key, r.count])).toEqual([['secrets prod/db', 2], ['secrets prod/api', 1]])

@@ -1,14 +1,16 @@
 // `recent --summary`: who touched what, from where and with which client, as pure aggregation.
 // Feed events one at a time (streams of any length), then read the result once.
-import type {AuditEvent} from './event.js'
+import {isAuthorizationDenial, type AuditEvent} from './event.js'
 
 export interface CountRow {
   key: string
   count: number
   firstSeen: number
   lastSeen: number
-  /** Responses >= 400 (denied, missing, errors). */
+  /** Responses >= 400 (denied, refused by admission, missing, errors). */
   failures: number
+  /** Of those, refused by authentication or authorization (not admission refusals, not 404s). */
+  denied: number
   /** Distinct effective users behind this row (groups, IPs, agents, objects), counted up to USERS_CAP. */
   users: number
   /** More distinct users than USERS_CAP: `users` is a lower bound. */
@@ -80,6 +82,7 @@ interface Acc {
   firstSeen: number
   lastSeen: number
   failures: number
+  denied: number
   /** The only user so far, or a set once there are two: most rows (objects) have one reader. */
   users: string | Set<string>
   usersCapped: boolean
@@ -133,12 +136,13 @@ export function createSummary(thresholds: SummaryThresholds = {}): SummaryBuilde
       }
       const who = e.user.username
       const failed = (e.code ?? 0) >= 400
-      bump(e.system ? systemUsers : users, who, e, who, failed)
-      eachDistinct(e.user.groups, (g) => bump(groups, g, e, who, failed))
-      eachDistinct(e.sourceIPs, (ip) => bump(ips, ip, e, who, failed))
-      bump(agents, e.userAgent ?? '', e, who, failed)
+      const outcome = failed ? (isAuthorizationDenial(e) ? DENIED : FAILED) : OK
+      bump(e.system ? systemUsers : users, who, e, who, outcome)
+      eachDistinct(e.user.groups, (g) => bump(groups, g, e, who, outcome))
+      eachDistinct(e.sourceIPs, (ip) => bump(ips, ip, e, who, outcome))
+      bump(agents, e.userAgent ?? '', e, who, outcome)
       const object = objectKey(e)
-      bump(objects, object, e, who, failed)
+      bump(objects, object, e, who, outcome)
       const type = agentTypeOf(e.userAgent)
       const t = agentTypes.get(type) ?? {count: 0, users: new Set<string>()}
       t.count++
@@ -219,16 +223,22 @@ function eachDistinct(values: readonly string[], f: (value: string) => void): vo
   }
 }
 
-function bump(map: Map<string, Acc>, key: string, e: AuditEvent, who: string, failed: boolean): void {
+/** How a request ended, for the per-row counts. */
+const OK = 0
+const FAILED = 1
+const DENIED = 2
+
+function bump(map: Map<string, Acc>, key: string, e: AuditEvent, who: string, outcome: number): void {
   let acc = map.get(key)
   if (!acc) {
-    acc = {count: 0, firstSeen: e.time, lastSeen: e.time, failures: 0, users: who, usersCapped: false}
+    acc = {count: 0, firstSeen: e.time, lastSeen: e.time, failures: 0, denied: 0, users: who, usersCapped: false}
     map.set(key, acc)
   }
   acc.count++
   if (e.time > 0 && (acc.firstSeen === 0 || e.time < acc.firstSeen)) acc.firstSeen = e.time
   if (e.time > acc.lastSeen) acc.lastSeen = e.time
-  if (failed) acc.failures++
+  if (outcome !== OK) acc.failures++
+  if (outcome === DENIED) acc.denied++
   const users = acc.users
   if (typeof users === 'string') {
     if (users !== who) acc.users = new Set([users, who])
@@ -238,7 +248,7 @@ function bump(map: Map<string, Acc>, key: string, e: AuditEvent, who: string, fa
 
 function rows(map: Map<string, Acc>): CountRow[] {
   return [...map]
-    .map(([key, a]) => ({key, count: a.count, firstSeen: a.firstSeen, lastSeen: a.lastSeen, failures: a.failures, users: typeof a.users === 'string' ? 1 : a.users.size, ...(a.usersCapped ? {usersCapped: true} : {})}))
+    .map(([key, a]) => ({key, count: a.count, firstSeen: a.firstSeen, lastSeen: a.lastSeen, failures: a.failures, denied: a.denied, users: typeof a.users === 'string' ? 1 : a.users.size, ...(a.usersCapped ? {usersCapped: true} : {})}))
     .sort((a, b) => b.count - a.count || cmp(a.key, b.key))
 }
 

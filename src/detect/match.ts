@@ -1,5 +1,5 @@
 import {BlockList, isIPv4, isIPv6} from 'node:net'
-import type {AuditEvent} from '../audit/event.js'
+import {isAuthorizationDenial, type AuditEvent} from '../audit/event.js'
 import type {Evidence} from './finding.js'
 import type {DetectSettings} from './settings-types.js'
 
@@ -68,16 +68,9 @@ export function senderOf(event: AuditEvent): AuditEvent['user'] {
   return event.impersonator ?? event.user
 }
 
-/**
- * Refused by authentication or authorization. A 403 whose authorization decision is `allow` was
- * refused later, by admission (PodSecurity, ResourceQuota, the ServiceAccount plugin): the identity
- * had the permission, so it is no sign of a weak credential probing. Without the decision annotation
- * (older logs, some cloud exports) the code alone decides.
- */
+/** Refused by authentication or authorization, not by admission (see isAuthorizationDenial). */
 export function isDenied(event: AuditEvent): boolean {
-  if (event.decision === 'forbid') return true
-  if (event.decision === 'allow') return false
-  return event.code === 401 || event.code === 403
+  return isAuthorizationDenial(event)
 }
 
 // kubectl sends `kubectl/v1.29.0 (linux/amd64) kubernetes/abc`; on Windows `kubectl.exe/...`.
