@@ -76,6 +76,13 @@ export interface RealCluster {
   kubeconfigFor(user: string): Promise<string>
   /** A kubeconfig holding a bearer token as is (e.g. from `kubectl create token`). */
   kubeconfigWithToken(name: string, token: string): Promise<string>
+  /**
+   * One raw HTTPS request to the API server, as a client other than kubectl would send it: with a
+   * bearer token or none (anonymous), and the User-Agent given. Resolves with the status code.
+   */
+  request(path: string, options?: {token?: string; userAgent?: string; method?: string; body?: string}): Promise<number>
+  /** The static token of a user. */
+  tokenFor(user: string): string
   /** Runs the kubectl built beside the API server, as admin unless `as` names a token user. */
   kubectl(args: string[], options?: {as?: string; kubeconfig?: string; input?: string}): Promise<CommandResult>
   /** Replaces the webhook authorizer's decisions (no cache: the server asks every time). */
@@ -335,6 +342,25 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
       kubectlPath,
       kubeconfigFor,
       kubeconfigWithToken,
+      request(requestPath, {token, userAgent, method, body} = {}) {
+        return new Promise((resolve, reject) => {
+          const headers: Record<string, string> = {'user-agent': userAgent ?? 'ksa-test/1.0', accept: 'application/json'}
+          if (token) headers.authorization = `Bearer ${token}`
+          if (body !== undefined) headers['content-type'] = 'application/json'
+          const sent = httpsRequest(`${server}${requestPath}`, {ca: certs.caPem, headers, method: method ?? 'GET', timeout: 10_000}, (response) => {
+            response.resume()
+            response.on('end', () => resolve(response.statusCode ?? 0))
+          })
+          sent.on('timeout', () => sent.destroy(new Error(`timeout on ${requestPath}`)))
+          sent.on('error', reject)
+          sent.end(body)
+        })
+      },
+      tokenFor(user) {
+        const token = tokens.get(user)
+        if (!token) throw new Error(`no static token for user ${JSON.stringify(user)}`)
+        return token
+      },
       async kubectl(args, {as, kubeconfig, input} = {}) {
         const config = kubeconfig ?? (await kubeconfigFor(as ?? 'admin'))
         const result = await execa(kubectlPath, ['--kubeconfig', config, ...args], {reject: false, env: {KUBECONFIG: '', HOME: dir}, ...(input !== undefined ? {input} : {})})
