@@ -35,6 +35,9 @@ export const DEFAULT_SYSTEM_USERS: readonly string[] = [
   'system:konnectivity-server',
   'system:metrics-server',
   'system:kubestore-collector',
+  // GKE's service agent (service-PROJECT_NUMBER@container-engine-robot.iam.gserviceaccount.com)
+  '*@container-engine-robot.iam.gserviceaccount.com',
+  'container-engine-robot@*.iam.gserviceaccount.com',
   // EKS
   'eks:*',
   // AKS

@@ -459,7 +459,7 @@ describe('privileged-workload', () => {
       workload({privileged: ['a']}, {user: 'system:serviceaccount:kube-system:daemon-set-controller'}),
     ])).toEqual([])
     // A harmless hostPath is still host access: reported, not critical.
-    expect(await fired([workload({hostPaths: ['/data/cache']})])).toEqual([['high', 'hostPath /data/cache']])
+    expect(await fired([workload({hostPaths: ['/data/cache']})])).toEqual([['medium', 'hostPath /data/cache']])
   })
 })
 

@@ -15,7 +15,13 @@ const TOKEN_SECRET = /^(.+)-token-[a-z0-9]{5}$/
 /** Why a pod spec escapes its container, in words, and how bad that is. */
 export function workloadRisks(pod: PodFacts, settings: {sensitiveHostPaths: string[]; dangerousCapabilities: string[]}): {reasons: string[]; severity: Severity} {
   const reasons: string[] = []
-  let severity: Severity = 'high'
+  // Any hostPath is host access, but a data directory (local storage) is ordinary: medium unless
+  // something else makes it worse.
+  let severity: Severity = 'medium'
+  const raise = (to: Severity) => {
+    severity = maxSeverity(severity, to)
+  }
+  if (pod.privileged || pod.hostPID || pod.hostIPC || pod.hostNetwork) raise('high')
   if (pod.privileged) reasons.push(`privileged container ${pod.privileged.join(', ')}`)
   if (pod.hostPID) reasons.push('hostPID')
   if (pod.hostIPC) reasons.push('hostIPC')
@@ -24,17 +30,23 @@ export function workloadRisks(pod: PodFacts, settings: {sensitiveHostPaths: stri
     const clean = path.replace(/\/+$/, '') || '/'
     if (settings.sensitiveHostPaths.some((p) => clean === p || (p !== '/' && clean.startsWith(`${p}/`)))) {
       reasons.push(`hostPath ${path} (node credentials or the container runtime)`)
-      severity = 'critical'
+      raise('critical')
     } else reasons.push(`hostPath ${path}`)
   }
   const dangerous = (pod.capabilities ?? []).filter((c) => settings.dangerousCapabilities.includes(c))
-  if (dangerous.length > 0) reasons.push(`capabilities ${dangerous.join(', ')}`)
+  if (dangerous.length > 0) {
+    reasons.push(`capabilities ${dangerous.join(', ')}`)
+    raise('high')
+  }
   // A privileged container in the host's PID namespace is a root shell on the node (nsenter -t 1).
-  if (pod.privileged && pod.hostPID) severity = 'critical'
+  if (pod.privileged && pod.hostPID) raise('critical')
   const own = pod.serviceAccountName ?? 'default'
   for (const secret of pod.secretVolumes ?? []) {
     const owner = TOKEN_SECRET.exec(secret)?.[1]
-    if (owner && owner !== own) reasons.push(`mounts the token Secret of service account ${owner}`)
+    if (owner && owner !== own) {
+      reasons.push(`mounts the token Secret of service account ${owner}`)
+      raise('high')
+    }
   }
   return {reasons, severity: reasons.length === 0 ? 'info' : severity}
 }
@@ -51,8 +63,8 @@ export const privilegedWorkload: RuleDefinition = {
     'container: a privileged container, hostPID, hostIPC, hostNetwork, hostPath volumes, added capabilities from ' +
     'dangerousCapabilities, or a mounted token Secret of another service account. Critical for a hostPath under ' +
     'sensitiveHostPaths (the node\'s root, /etc, the kubelet\'s credentials, the container runtime socket) or a ' +
-    'privileged container with hostPID; high otherwise; medium when the API server refused it (RBAC or admission such ' +
-    'as PodSecurity: the attempt is still the signal). Needs the Request audit level for these resources: at Metadata ' +
+    'privileged container with hostPID; medium for another hostPath alone (local storage); high otherwise; medium when ' +
+    'the API server refused it (RBAC or admission such as PodSecurity: the attempt is still the signal). Needs the Request audit level for these resources: at Metadata ' +
     'level the body is not logged and the rule cannot see anything.',
   fields: ['verb', 'objectRef.resource', 'objectRef.namespace', 'objectRef.name', 'requestObject.spec', 'responseStatus.code', 'user.username'],
   falsePositives: [
