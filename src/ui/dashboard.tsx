@@ -17,6 +17,7 @@ import {
   filterFindings,
   filterUnused,
   filterWhoCan,
+  eventsByEvidence,
   findingDetailLines,
   identityLabel,
   identityOfUsername,
@@ -157,11 +158,7 @@ export function Dashboard(props: DashboardProps) {
   const identityEvents = useMemo(() => filterEvents(identityEventsSorted, filters.identity), [identityEventsSorted, filters.identity])
   const identityRows = useMemo(() => (identity ? rowsOfIdentity(whoCanRows ?? [], identity, identityEventsAll) : []), [whoCanRows, identity, identityEventsAll])
 
-  const eventsByAuditId = useMemo(() => {
-    const m = new Map<string, AuditEvent>()
-    for (const e of events) if (e.auditID !== undefined) m.set(e.auditID, e)
-    return m
-  }, [events])
+  const eventsByAuditId = useMemo(() => eventsByEvidence(events), [events])
 
   // ---- layout ----
   const body = height - CHROME

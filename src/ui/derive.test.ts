@@ -3,6 +3,7 @@ import {
   bindingSubjectCount,
   commandsForPath,
   eventDetailLines,
+  eventsByEvidence,
   eventsOfIdentity,
   filterEvents,
   filterWhoCan,
@@ -131,8 +132,17 @@ describe('detail lines', () => {
     expect(lines).not.toContain('\u001b')
   })
 
-  it('matches finding evidence to events by audit ID', () => {
-    const byId = new Map(EVENTS.map((e) => [e.auditID ?? '', e]))
+  it('matches finding evidence to events by where they were read, and a reused audit ID cannot swap in a decoy', () => {
+    const real = event(1, {verb: 'get', resource: 'secrets', namespace: 'prod', name: 'real-target', auditID: 'shared', origin: {format: 'k8s', file: 'a.log', line: 7}})
+    const decoy = event(2, {verb: 'get', resource: 'configmaps', namespace: 'prod', name: 'decoy', auditID: 'shared', origin: {format: 'k8s', file: 'a.log', line: 3}})
+    const finding = {...FINDINGS[1]!, evidence: [{auditID: 'shared', file: 'a.log', line: 7, time: real.time}]}
+    const shown = findingDetailLines(finding, eventsByEvidence([decoy, real]), undefined).join('\n')
+    expect(shown).toContain('real-target')
+    expect(shown).not.toContain('decoy')
+  })
+
+  it('matches finding evidence to events by audit ID when it has no position', () => {
+    const byId = eventsByEvidence(EVENTS)
     const lines = findingDetailLines(FINDINGS[1]!, byId, {description: 'why it matters'})
     expect(lines.some((l) => l.includes('get secrets payments/db-3') && l.includes('403'))).toBe(true)
     expect(lines.some((l) => l.includes('not-loaded') && l.includes('(event not loaded)'))).toBe(true)

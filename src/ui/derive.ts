@@ -358,7 +358,29 @@ export function severityLabel(severity: Severity): string {
   return severity.toUpperCase()
 }
 
-/** A finding's explanation and its evidence, matched to the events by audit ID. */
+/**
+ * Where an event or a piece of evidence was read (file:line), else its audit ID. Not the audit ID
+ * first: kube-apiserver takes a client's own Audit-ID header, so an attacker can give a decoy
+ * request the ID of their real one and have the evidence show the decoy.
+ */
+export function evidenceKey(at: {auditID?: string | undefined; file?: string | undefined; line?: number | undefined}): string | undefined {
+  if (at.file !== undefined && at.line !== undefined) return `at\u0000${at.file}\u0000${at.line}`
+  return at.auditID !== undefined ? `id\u0000${at.auditID}` : undefined
+}
+
+/** Events by where they were read and by audit ID (evidence without a position has only that). */
+export function eventsByEvidence(events: readonly AuditEvent[]): Map<string, AuditEvent> {
+  const m = new Map<string, AuditEvent>()
+  for (const e of events) {
+    const at = evidenceKey({file: e.origin.file, line: e.origin.line})
+    if (at !== undefined) m.set(at, e)
+    const id = evidenceKey({auditID: e.auditID})
+    if (id !== undefined && !m.has(id)) m.set(id, e)
+  }
+  return m
+}
+
+/** A finding's explanation and its evidence, matched to the events where they were read. */
 export function findingDetailLines(f: Finding, eventsByAuditId: ReadonlyMap<string, AuditEvent>, info: RuleInfo | undefined): string[] {
   const lines = [
     `${severityLabel(f.severity)}  ${clean(f.title)}`,
@@ -374,7 +396,8 @@ export function findingDetailLines(f: Finding, eventsByAuditId: ReadonlyMap<stri
   }
   lines.push('', `Evidence (${f.evidence.length}):`)
   for (const ev of f.evidence) {
-    const e = ev.auditID !== undefined ? eventsByAuditId.get(ev.auditID) : undefined
+    const key = evidenceKey(ev)
+    const e = key !== undefined ? eventsByAuditId.get(key) : undefined
     if (e) lines.push(`  ${eventLine(e)}`)
     else lines.push(`  ${formatTime(ev.time)}  ${ev.auditID ? `audit ${clean(ev.auditID)}` : ''}${ev.file ? ` ${clean(ev.file)}${ev.line !== undefined ? `:${ev.line}` : ''}` : ''} (event not loaded)`)
   }
