@@ -37,6 +37,31 @@ describe('BaselineLearner', () => {
   })
 })
 
+describe('hostile identity names', () => {
+  it('a user named __proto__, constructor or toString is learned, known and kept in the state file like any other', async () => {
+    const names = ['__proto__', 'constructor', 'toString', 'hasOwnProperty']
+    const learner = new BaselineLearner(emptyBaseline(), true)
+    for (const name of names) learner.observe(ev({user: name, resource: 'secrets', namespace: 'a', name: 'b', time: T0, sourceIPs: ['10.0.0.1']}))
+    learner.observe(ev({user: 'late', time: T0 + 2 * DAY}))
+    learner.setLearnUntil(T0 + DAY)
+    const view = learner.view()
+    for (const name of names) {
+      expect(view.knownIdentity('sensitiveAgents', name)).toBe(true)
+      expect(view.known('kubectlNetworks', name, '10.0.0.0/24')).toBe(true)
+    }
+    // Nothing leaked onto Object.prototype, and a name never seen is not "known" through it.
+    expect(({} as Record<string, unknown>).kubectl).toBeUndefined()
+    expect(view.knownIdentity('sensitiveAgents', 'valueOf')).toBe(false)
+    const dir = await mkdtemp(join(tmpdir(), 'sa-state-'))
+    const file = join(dir, 'state.json')
+    await writeBaselineState(file, learner.result())
+    const text = await readFile(file, 'utf8')
+    for (const name of names) expect(JSON.parse(text).sensitiveAgents).toHaveProperty([name])
+    const back = await readBaselineState(file)
+    for (const name of names) expect(Object.keys(back.sensitiveAgents[name] ?? {})).toEqual(['kubectl'])
+  })
+})
+
 describe('BaselineView.enabled', () => {
   it('is off only with no prior state and no learning period', () => {
     expect(new BaselineLearner(emptyBaseline()).view().enabled).toBe(false)

@@ -32,8 +32,16 @@ export interface Baseline {
   rbacReasons: SeenMap
 }
 
+/**
+ * A map keyed by attacker-controlled strings (user names, agents): no prototype, so a user named
+ * `__proto__`, `constructor` or `toString` is an ordinary key, never Object.prototype.
+ */
+export function dict<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>
+}
+
 export function emptyBaseline(): Baseline {
-  return {version: 1, sensitiveAgents: {}, sensitiveGroups: {}, sensitiveNetworks: {}, kubectlNetworks: {}, rbacReasons: {}}
+  return {version: 1, sensitiveAgents: dict(), sensitiveGroups: dict(), sensitiveNetworks: dict(), kubectlNetworks: dict(), rbacReasons: dict()}
 }
 
 const RBAC_RESOURCES = new Set(['roles', 'clusterroles', 'rolebindings', 'clusterrolebindings'])
@@ -98,7 +106,7 @@ export class BaselineLearner {
       if (!list || list.length === 0) continue
       // A kubectl network is the sender's (the impersonator's); the rest belongs to the identity acted as.
       const owner = kind === 'kubectlNetworks' ? senderOf(event).username : event.user.username
-      const map = (this.current[kind][owner] ??= {})
+      const map = (this.current[kind][owner] ??= dict())
       for (const v of list) {
         const seen = map[v]
         if (seen === undefined || event.time < seen) map[v] = event.time
@@ -147,7 +155,7 @@ export class BaselineLearner {
     for (const kind of BASELINE_KINDS) {
       for (const source of [this.prior[kind], this.current[kind]]) {
         for (const [identity, values] of Object.entries(source)) {
-          const target = (out[kind][identity] ??= {})
+          const target = (out[kind][identity] ??= dict())
           for (const [v, t] of Object.entries(values)) {
             const seen = target[v]
             target[v] = seen === undefined ? t : Math.min(seen, t)
@@ -197,7 +205,7 @@ export function validateBaseline(doc: unknown, label: string): Baseline {
     if (typeof map !== 'object' || map === null || Array.isArray(map)) throw bad(`${kind} is not an object`)
     for (const [identity, values] of Object.entries(map as Record<string, unknown>)) {
       if (typeof values !== 'object' || values === null || Array.isArray(values)) throw bad(`${kind}.${identity} is not an object`)
-      const target: Record<string, number> = {}
+      const target = dict<number>()
       for (const [v, t] of Object.entries(values as Record<string, unknown>)) {
         if (typeof t !== 'number' || !Number.isFinite(t)) throw bad(`${kind}.${identity} has a non-numeric time`)
         target[v] = t

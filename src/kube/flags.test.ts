@@ -3,6 +3,19 @@ import {describe, expect, it} from 'vitest'
 import {kubeFlags, kubeOptionsFromFlags, parseRequestTimeout} from './flags.js'
 
 describe('parseRequestTimeout', () => {
+  it('holds a longer wait than a timer can take at the longest one (600h would otherwise fire after 1 ms)', () => {
+    expect(parseRequestTimeout('600h')).toBe(2 ** 31 - 1)
+    expect(parseRequestTimeout('99999999999')).toBe(2 ** 31 - 1)
+    expect(parseRequestTimeout('596h')).toBe(596 * 3_600_000)
+    // A real timer with that value waits: it has not fired after 50 ms.
+    let fired = false
+    const timer = setTimeout(() => (fired = true), parseRequestTimeout('600h'))
+    return new Promise<void>((resolve) => setTimeout(() => {
+      clearTimeout(timer)
+      expect(fired).toBe(false)
+      resolve()
+    }, 50))
+  })
   it('reads kubectl syntax: 0, plain seconds and Go durations', () => {
     expect(parseRequestTimeout('0')).toBe(0)
     expect(parseRequestTimeout('5')).toBe(5000)

@@ -10,9 +10,15 @@ const helpGroup = 'KUBERNETES'
  * Parse kubectl's `--request-timeout`: `0` (no timeout), a plain number of seconds, or a Go
  * duration such as `30s`, `1m`, `1m30s`, `500ms`. Returns milliseconds; 0 means no timeout.
  */
+/**
+ * The longest wait a Node timer can hold (about 24.8 days). Longer ones fire after 1 ms, so a
+ * generous --request-timeout (600h) would fail every request at once: it is held at this instead.
+ */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1
+
 export function parseRequestTimeout(input: string): number {
   const text = input.trim()
-  if (/^\d+$/.test(text)) return Number(text) * 1000
+  if (/^\d+$/.test(text)) return Math.min(Number(text) * 1000, MAX_TIMEOUT_MS)
   const unit: Record<string, number> = {h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, 'µs': 0.001, ns: 0.000_001}
   const part = /(\d+(?:\.\d*)?|\.\d+)(ms|us|µs|ns|h|m|s)/gy
   let total = 0
@@ -24,7 +30,7 @@ export function parseRequestTimeout(input: string): number {
   if (text.length === 0 || consumed !== text.length) {
     throw new Error(`invalid --request-timeout "${input}": use 0, a number of seconds, or a duration such as 30s, 1m, 1m30s`)
   }
-  return Math.round(total)
+  return Math.min(Math.round(total), MAX_TIMEOUT_MS)
 }
 
 export const kubeFlags = {

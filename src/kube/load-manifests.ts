@@ -41,7 +41,7 @@ export async function loadManifests(paths: readonly string[]): Promise<LoadedMan
       warnings.push(`${p}: no such file or folder; skipped`)
       continue
     }
-    if (st.isDirectory()) files.push(...(await walk(p, warnings)))
+    if (st.isDirectory()) for (const file of await walk(p, warnings)) files.push(file)
     else files.push(p)
   }
   const sources: ManifestSource[] = []
@@ -62,7 +62,7 @@ export async function loadManifests(paths: readonly string[]): Promise<LoadedMan
     warnings.push(`${pr.file}: document ${pr.document}${pr.item !== undefined ? `, item ${pr.item}` : ''}: ${pr.message}`)
   }
   const agg = aggregateClusterRoles(parsed.snapshot.clusterRoles)
-  warnings.push(...agg.warnings)
+  for (const warning of agg.warnings) warnings.push(warning)
   return {
     snapshot: {...parsed.snapshot, clusterRoles: agg.clusterRoles},
     // For stderr: file names and quoted object names made terminal-safe.
@@ -87,7 +87,7 @@ async function walk(dir: string, warnings: string[]): Promise<string[]> {
   const out: string[] = []
   for (const e of entries) {
     const full = join(dir, e.name)
-    if (e.isDirectory()) out.push(...(await walk(full, warnings)))
+    if (e.isDirectory()) for (const file of await walk(full, warnings)) out.push(file)
     else if (e.isFile() && EXTENSIONS.has(extname(e.name).toLowerCase())) out.push(full)
   }
   return out

@@ -18,9 +18,13 @@ export function renderTable(columns: string[], rows: string[][], options: TableO
   const showHeaders = options.headers ?? true
   const cells = rows.map((row) => columns.map((_, i) => cleanCell(row[i] ?? '')))
   const head = columns.map((c) => c.toUpperCase())
-  const widths = columns.map((_, i) =>
-    Math.max(showHeaders ? displayWidth(head[i] ?? '') : 0, ...cells.map((r) => displayWidth(r[i] ?? ''))),
-  )
+  // A loop, never Math.max(...cells): spreading a day of kubelet watches (125,000+ rows) into one
+  // call overflows the stack.
+  const widths = columns.map((_, i) => {
+    let width = showHeaders ? displayWidth(head[i] ?? '') : 0
+    for (const r of cells) width = Math.max(width, displayWidth(r[i] ?? ''))
+    return width
+  })
   const line = (r: string[]) =>
     r
       .map((cell, i) => (i === r.length - 1 ? cell : cell + ' '.repeat(Math.max(0, (widths[i] ?? 0) - displayWidth(cell)))))

@@ -189,7 +189,7 @@ export function rulesFor(
     if (firstApplyingSubject(who.user, who.groups, b.subjects, ns) < 0) return
     const lookup = resolveRoleRef(index, b.roleRef, ns)
     if ('error' in lookup) errors.push(lookup.error)
-    else rules.push(...lookup.rules)
+    else for (const rule of lookup.rules) rules.push(rule)
   }
   for (const b of index.clusterRoleBindings) collect(b, '')
   if (namespace.length > 0) for (const b of index.roleBindings.get(namespace) ?? []) collect(b, namespace)

@@ -424,7 +424,7 @@ export function whoCan(snapshot: RbacSnapshot | IndexedSnapshot, query: WhoCanQu
   }
 
   const all: Acc[] = [...users.values(), ...groups.values()]
-  for (const m of serviceAccounts.values()) all.push(...m.values())
+  for (const m of serviceAccounts.values()) for (const sa of m.values()) all.push(sa)
   const subjects = all.map((a) => finish(a, pairs, verbs, targetLabels))
   subjects.sort(compareSubjects)
   // Messages are for people and quote names anyone who can create a binding chose: made

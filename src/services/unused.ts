@@ -492,7 +492,7 @@ function identityIndex<T extends {grant: {kind: string; name: string; namespace?
   })
   return (who) => {
     const found = [...(byUser.get(who.user) ?? [])]
-    for (const group of new Set(who.groups)) found.push(...(byGroup.get(group) ?? []))
+    for (const group of new Set(who.groups)) for (const item of byGroup.get(group) ?? []) found.push(item)
     return found.sort((a, b) => a - b).map((i) => states[i]!).filter((s) => identityMatches(s.grant, who))
   }
 }

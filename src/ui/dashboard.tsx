@@ -247,7 +247,8 @@ export function Dashboard(props: DashboardProps) {
     // the others go to the front of the queue. (A filter being typed takes its text whole: below.)
     if (editing === undefined && input.length > 1 && !key.ctrl && !key.meta && !input.includes('\u001b')) {
       const [first = '', ...rest] = [...input]
-      pendingKeys.current.unshift(...rest.map((c): [string, Key] => [c, keyOf(c)]))
+      // A new array, not unshift(...rest): a pasted megabyte would overflow the call's arguments.
+      pendingKeys.current = rest.map((c): [string, Key] => [c, keyOf(c)]).concat(pendingKeys.current)
       return onKey(first, keyOf(first))
     }
 

@@ -85,7 +85,7 @@ export const rbacGrantsSecretAccess: RuleDefinition = {
             severity = 'critical'
           }
         } else if ((event.resource === 'roles' || event.resource === 'clusterroles') && body.rules) {
-          reasons.push(...dangerousGrants(body.rules))
+          for (const reason of dangerousGrants(body.rules)) reasons.push(reason)
         }
         if (reasons.length === 0) return
         const who = event.user.username

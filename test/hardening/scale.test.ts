@@ -1,0 +1,66 @@
+// Tables at the scale of a real day: a kubelet watch per pod per few minutes is hundreds of
+// thousands of rows. Every table printer (events, wide events, findings, the summary) must print
+// them all; spreading rows into one call (Math.max(...rows)) overflowed the stack at ~125,000.
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {renderTable} from '../../src/output/table.js'
+import {FULL, requireBuild, runCli, STACK_TRACE} from './helpers.js'
+
+const ROWS = FULL ? 1_000_000 : 150_000
+
+/** One distinct user per event, each reading one secret: as many table rows as events everywhere. */
+function auditLog(events: number): string {
+  const lines: string[] = []
+  const t0 = Date.parse('2026-11-26T00:00:00Z')
+  for (let i = 0; i < events; i++) {
+    lines.push(JSON.stringify({
+      kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', auditID: `a-${i}`, stage: 'ResponseComplete',
+      requestURI: `/api/v1/namespaces/ns-${i % 50}/secrets/s-${i}`, verb: 'get',
+      user: {username: `user-${i}`, groups: ['system:authenticated']}, sourceIPs: [`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`],
+      userAgent: 'kubectl/v1.34.4 (linux/amd64) kubernetes/abc',
+      objectRef: {resource: 'secrets', namespace: `ns-${i % 50}`, name: `s-${i}`, apiVersion: 'v1'},
+      responseStatus: {metadata: {}, code: 200}, requestReceivedTimestamp: new Date(t0 + i).toISOString(),
+      annotations: {'authorization.k8s.io/decision': 'allow'},
+    }))
+  }
+  return lines.join('\n') + '\n'
+}
+
+describe(`tables of ${ROWS.toLocaleString('en-US')} rows`, () => {
+  let dir: string
+  let log: string
+  beforeAll(async () => {
+    requireBuild()
+    dir = await mkdtemp(path.join(tmpdir(), 'ksa-scale-'))
+    log = path.join(dir, 'day.log')
+    await writeFile(log, auditLog(ROWS))
+  }, 120_000)
+  afterAll(async () => rm(dir, {recursive: true, force: true}))
+
+  it('renderTable prints every row', () => {
+    const rows = Array.from({length: ROWS}, (_, i) => [`user-${i}`, String(i)])
+    const out = renderTable(['user', 'count'], rows)
+    expect(out.split('\n').length - 1).toBe(ROWS + 1)
+  })
+
+  it('recent prints every event as a table and a wide table, every finding, and the whole summary', async () => {
+    const figures: string[] = []
+    const count = async (args: string[]) => {
+      const result = await runCli(['recent', '-f', log, '--no-interactive', ...args], {timeout: 600_000})
+      expect(result.stderr).not.toMatch(STACK_TRACE)
+      expect(result.exitCode, result.stderr.slice(0, 500)).toBe(0)
+      const lines = result.stdout.split('\n').filter((line) => line !== '').length
+      figures.push(`${args.join(' ') || 'table'}: ${lines.toLocaleString('en-US')} lines`)
+      return lines
+    }
+    expect(await count([])).toBe(ROWS + 1)
+    expect(await count(['-o', 'wide'])).toBe(ROWS + 1)
+    // One info summary finding per reader, above the events.
+    expect(await count(['--findings'])).toBeGreaterThanOrEqual(2 * ROWS + 2)
+    // --summary -o wide prints the tables unlimited: users, IPs and objects have ROWS rows each.
+    expect(await count(['--summary', '-o', 'wide'])).toBeGreaterThan(3 * ROWS)
+    process.stderr.write(`scale: largest tables printed from ${ROWS.toLocaleString('en-US')} events: ${figures.join('; ')}\n`)
+  }, 900_000)
+})
