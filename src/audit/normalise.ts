@@ -15,6 +15,12 @@ export type SkipReason =
   | 'line-too-long'
   | 'corrupt-gzip'
   | 'read-error'
+  | 'no-such-file'
+  | 'glob-matched-nothing'
+  | 'utf-16-not-read'
+  | 'xz-not-read'
+  | 'bzip2-not-read'
+  | 'zstd-not-read'
   | 'document-too-large'
   | 'too-deep'
 

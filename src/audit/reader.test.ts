@@ -246,7 +246,40 @@ describe('inputs', () => {
     expect(await expandGlob(path.join(dir, 'tree/*/*.log'))).toEqual([path.join(dir, 'tree/a/one.log'), path.join(dir, 'tree/b/two.log')])
     expect(await expandGlob(path.join(dir, 'tree/**/t?o.log'))).toEqual([path.join(dir, 'tree/b/two.log')])
     const missing = await collect([path.join(dir, 'nope.log'), path.join(dir, 'none-*.log')])
-    expect(missing.stats.skipReasons).toEqual({'read-error': 2})
+    expect(missing.stats.skipReasons).toEqual({'no-such-file': 1, 'glob-matched-nothing': 1})
+  })
+
+  it('a UTF-8 byte-order mark loses nothing, in JSON lines, one-line EventLists and pretty documents', async () => {
+    const bom = Buffer.from([0xef, 0xbb, 0xbf])
+    const write = (name: string, text: string) => {
+      const p = path.join(dir, name)
+      writeFileSync(p, Buffer.concat([bom, Buffer.from(text)]))
+      return p
+    }
+    const lines = await collect([write('bom-lines.log', line(ev('1')) + line(ev('2')))])
+    expect(lines.events.map((e) => e.name)).toEqual(['1', '2'])
+    const list = await collect([write('bom-list.json', JSON.stringify({kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items: [ev('3')]}) + '\n')])
+    expect(list.events.map((e) => e.name)).toEqual(['3'])
+    const pretty = await collect([write('bom-pretty.json', JSON.stringify(ev('4'), null, 2) + '\n')])
+    expect(pretty.events.map((e) => e.name)).toEqual(['4'])
+    for (const r of [lines, list, pretty]) expect(r.stats.skipped).toBe(0)
+  })
+
+  it('says what it does not decode (UTF-16, xz, bzip2, zstd) instead of reading it as garbage', async () => {
+    const cases: [string, Buffer, string][] = [
+      ['utf16le.log', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(line(ev('1')), 'utf16le')]), 'utf-16-not-read'],
+      ['utf16be.log', Buffer.from([0xfe, 0xff, 0x00, 0x7b]), 'utf-16-not-read'],
+      ['a.log.xz', Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 1, 2]), 'xz-not-read'],
+      ['a.log.bz2', Buffer.from('BZh91AY&SY'), 'bzip2-not-read'],
+      ['a.log.zst', Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0, 0]), 'zstd-not-read'],
+    ]
+    for (const [name, bytes, reason] of cases) {
+      const p = path.join(dir, name)
+      writeFileSync(p, bytes)
+      const r = await collect([p])
+      expect(r.stats.skipReasons, name).toEqual({[reason]: 1})
+      expect(r.events).toEqual([])
+    }
   })
 
   it('parses RFC 4180 rows', () => {

@@ -129,10 +129,10 @@ async function* expandInputs(inputs: string[], reader: SourceReader): AsyncGener
       yield input
     } else if (/[*?[]/.test(input)) {
       const matches = await expandGlob(input)
-      if (matches.length === 0) reader.skip('read-error', input, 0)
+      if (matches.length === 0) reader.skip('glob-matched-nothing', input, 0)
       for (const m of matches) yield m
     } else {
-      reader.skip('read-error', input, 0)
+      reader.skip('no-such-file', input, 0)
     }
   }
 }
@@ -292,6 +292,19 @@ class SourceReader {
       return
     }
     if (first.done) return
+    // What this reader cannot decode is named, never read as garbage lines (0 events and no word).
+    const foreign = foreignEncoding(first.value)
+    if (foreign) {
+      this.stats.bytes += first.value.length
+      this.skip(foreign, file, 1)
+      await it.return?.()
+      return
+    }
+    // A UTF-8 byte-order mark (Windows editors, PowerShell) is not part of the first record.
+    if (first.value[0] === 0xef && first.value[1] === 0xbb && first.value[2] === 0xbf) {
+      this.stats.bytes += 3
+      first = {done: false, value: first.value.subarray(3)}
+    }
     const mode = sniffMode(file, first.value)
     const rest: AsyncIterable<Buffer> = {
       [Symbol.asyncIterator]: () => ({
@@ -413,6 +426,8 @@ class SourceReader {
 
   private handleLine(buf: Buffer, start: number, end: number, file: string, lineNo: number, out: AuditEvent[]): void {
     if (end > start && buf[end - 1] === 0x0d) end--
+    // A byte-order mark on a file's first line (the worker threads read ranges, not through read()).
+    if (lineNo === 1 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf) start += 3
     if (isBlank(buf, start, end)) return
     this.stats.records++
     if (end - start > this.maxLine) {
@@ -712,6 +727,15 @@ function toBuffer(value: unknown): Buffer {
 function isGzipError(error: unknown): boolean {
   const code = (error as {code?: string})?.code ?? ''
   return code.startsWith('Z_') || code === 'ERR_ZLIB_INITIALIZATION_FAILED' || /unexpected end of file|incorrect header|invalid/i.test(String((error as Error)?.message))
+}
+
+/** The skip reason for a file this reader does not decode, from its first bytes. */
+export function foreignEncoding(head: Buffer): SkipReason | undefined {
+  if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)) return 'utf-16-not-read'
+  if (head.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return 'xz-not-read'
+  if (head[0] === 0x42 && head[1] === 0x5a && head[2] === 0x68 && head[3] !== undefined && head[3] >= 0x31 && head[3] <= 0x39) return 'bzip2-not-read'
+  if (head.subarray(0, 4).equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))) return 'zstd-not-read'
+  return undefined
 }
 
 /** Decide how to split the input from its first bytes (and, for YAML, its name). */

@@ -2,6 +2,8 @@
 // Kept free of oclif so other commands (and `--findings`) can reuse it.
 import type {AuditEvent} from './event.js'
 import {buildFilter, matches, prefilterNeedles, type EventFilter, type FilterSpec} from './filter.js'
+import {sanitizeForTerminal} from '../lib/sanitize.js'
+import type {SkipReason} from './normalise.js'
 import {eachEvent, readAuditEvents, type ReadOptions, type ReadStats} from './reader.js'
 
 export interface RecentOptions {
@@ -52,12 +54,36 @@ export function openRecent(options: RecentOptions): RecentStream {
 }
 
 /** The stderr report of bad input; empty when there was none. */
+/** Skip reasons that mean a whole input was not read: each is said plainly, with the way on. */
+export const WHOLE_INPUT_LOST: Partial<Record<SkipReason, string>> = {
+  'no-such-file': 'no such file or folder',
+  'glob-matched-nothing': 'the pattern matched no file',
+  'read-error': 'could not be read',
+  'utf-16-not-read': 'UTF-16 text, not read: convert it with `iconv -f UTF-16 -t UTF-8`',
+  'xz-not-read': 'xz-compressed, not read: decompress it with `xz -d` (gzip is read as is)',
+  'bzip2-not-read': 'bzip2-compressed, not read: decompress it with `bunzip2` (gzip is read as is)',
+  'zstd-not-read': 'zstd-compressed, not read: decompress it with `zstd -d` (gzip is read as is)',
+}
+
+/** How many inputs were not read at all (missing, unreadable, an encoding we do not decode). */
+export function inputsLost(stats: ReadStats): number {
+  let n = 0
+  for (const reason of Object.keys(WHOLE_INPUT_LOST) as SkipReason[]) n += stats.skipReasons[reason] ?? 0
+  return n
+}
+
 export function describeSkips(stats: ReadStats): string {
   if (stats.skipped === 0) return ''
+  const lost: string[] = []
+  for (const p of stats.skipPositions) {
+    const reason = /: ([a-z0-9-]+)$/.exec(p)?.[1] as SkipReason | undefined
+    const what = reason ? WHOLE_INPUT_LOST[reason] : undefined
+    if (what) lost.push(`error: ${sanitizeForTerminal(p.slice(0, p.length - reason!.length - 2).replace(/:0$/, ''))}: ${what}`)
+  }
   const reasons = Object.entries(stats.skipReasons)
     .map(([reason, n]) => `${n} ${reason}`)
     .join(', ')
-  const lines = [`warning: skipped ${stats.skipped} bad record${stats.skipped === 1 ? '' : 's'} (${reasons})`]
+  const lines = [...lost, `warning: skipped ${stats.skipped} bad record${stats.skipped === 1 ? '' : 's'} (${reasons})`]
   for (const p of stats.skipPositions) lines.push(`  at ${p}`)
   if (stats.skipped > stats.skipPositions.length) lines.push(`  ... and ${stats.skipped - stats.skipPositions.length} more`)
   return lines.join('\n') + '\n'

@@ -237,11 +237,20 @@ interrupted (what was fetched is printed).`
     cloud?.finish()
     if (interrupted) this.exit(INTERRUPTED_EXIT_CODE)
     if (flags.strict && result.stats.skipped > 0) this.exit(1)
-    // Nothing readable at all (every path missing or unreadable) is a failed run, not an empty result.
-    if (result.stats.skipReasons['read-error'] && result.stats.records === 0 && specs.length === 0) this.exit(1)
     if (result.failing > 0) {
       process.stderr.write(`${result.failing} finding(s) at or above --fail-on ${flags['fail-on']}\n`)
       this.exit(FINDINGS_EXIT_CODE)
+    }
+    // Findings at or above --fail-on (9) outrank an incomplete read (8): the gate has its answer.
+    const {inputsLost} = await import('../audit/recent.js')
+    const lost = inputsLost(result.stats)
+    // Nothing readable at all (every path missing or unreadable) is a failed run, not an empty result.
+    if (lost > 0 && result.stats.records === 0 && specs.length === 0) this.exit(1)
+    // A whole log missing is not a detail: the answer is incomplete.
+    if (lost > 0) {
+      process.stderr.write(`incomplete: ${lost} input${lost === 1 ? ' was' : 's were'} not read (above)\n`)
+      const {INCOMPLETE_EXIT_CODE} = await import('../services/who-can.js')
+      this.exit(INCOMPLETE_EXIT_CODE)
     }
   }
 

@@ -175,13 +175,18 @@ describe('recent (built executable)', () => {
     expect(r.stderr).toBe('')
   })
 
-  it('missing inputs: counted; a run with nothing readable fails', async () => {
+  it('missing inputs: said plainly; nothing readable fails (1), a missing log beside good ones is incomplete (8)', async () => {
     const none = await run(['-f', path.join(tmp, 'nope.log')])
     expect(none.exitCode).toBe(1)
-    expect(none.stderr).toContain('nope.log: read-error')
-    const some = await run(['-f', path.join(tmp, 'nope.log'), '-f', SAMPLE, '-o', 'json'])
-    expect(some.exitCode).toBe(0)
+    expect(none.stderr).toContain(`error: ${path.join(tmp, 'nope.log')}: no such file or folder`)
+    const some = await run(['-f', path.join(tmp, 'nope.log'), '-f', path.join(tmp, 'none-*.log'), '-f', SAMPLE, '-o', 'json'])
+    expect(some.exitCode).toBe(8)
     expect(some.stdout.trimEnd().split('\n')).toHaveLength(256)
+    expect(some.stderr).toContain('the pattern matched no file')
+    expect(some.stderr).toContain('incomplete: 2 inputs were not read')
+    // --fail-on's answer (9) outranks the incomplete read.
+    const gate = await run(['-f', path.join(tmp, 'nope.log'), '-f', SAMPLE, '--fail-on', 'high', '-o', 'json'])
+    expect(gate.exitCode).toBe(9)
   })
 
   it.skipIf(!existsSync(CORPUS))('the parallel scan (worker threads over byte ranges) gives exactly the sequential result', async () => {
