@@ -34,7 +34,7 @@ and prints what was fetched. With cloud sources, the interactive dashboard is no
 Collector, with CIM field names; the token is read from an environment variable only. -o cim prints the same CIM JSON lines.
 
 Exit codes: 0 done; 1 nothing readable, or bad input with --strict; 2 usage; 3 cloud CLI missing or misconfigured; 5 not \
-signed in; 6 access denied; 7 cloud source failed, not found or throttled; 9 a finding at or above --fail-on; 130 \
+signed in; 6 access denied; 7 cloud source failed, not found or throttled; 8 an input not read at all (missing, UTF-16, xz/bzip2/zstd); 9 a finding at or above --fail-on; 130 \
 interrupted (what was fetched is printed).`
 
   static override examples = [
