@@ -2,6 +2,9 @@ import {describe, expect, it} from 'vitest'
 import {isTerminalSafe, sanitizeForTerminal} from './sanitize.js'
 
 describe('sanitizeForTerminal', () => {
+  it('escapes the Arabic letter mark and the Unicode line and paragraph separators too', () => {
+    expect(sanitizeForTerminal('a\u061cb\u2028c\u2029d')).toBe('a\\u061cb\\u2028c\\u2029d')
+  })
   it('escapes ANSI escape sequences so they cannot move the cursor or recolour the screen', () => {
     const hostile = 'kubectl/v1.29\u001b[2J\u001b[31mroot'
     const safe = sanitizeForTerminal(hostile)

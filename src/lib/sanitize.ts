@@ -4,7 +4,7 @@
 // the Unicode bidi overrides that can make text read differently from what it is.
 
 // eslint-disable-next-line no-control-regex
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g
 
 /** Replace every terminal-interpreted character with a visible escape such as `\x1b`. */
 export function sanitizeForTerminal(value: string): string {

@@ -6,7 +6,7 @@ import {readAuditEvents} from '../audit/reader.js'
 import {loadManifests} from '../kube/load-manifests.js'
 import {authorize} from '../rbac/authorizer.js'
 import type {RbacSnapshot} from '../rbac/types.js'
-import {createUsageAnalysis, indirectUseOf, leastPrivilege, objectName, slug} from './unused.js'
+import {createUsageAnalysis, indirectUseOf, leastPrivilege, objectName, slug, suggestionFileText} from './unused.js'
 
 const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../../test/unused/fixtures')
 
@@ -187,5 +187,27 @@ describe('indirectUseOf', () => {
     expect(indirectUseOf(event({verb: 'update', resource: 'certificatesigningrequests', subresource: 'approval'}))).toEqual(['csr-approval'])
     expect(indirectUseOf(event({verb: 'get', resource: 'secrets', impersonator: {username: 'bob', groups: []}}))).toEqual(['impersonate'])
     expect(indirectUseOf(event({verb: 'get', resource: 'pods'}))).toEqual([])
+  })
+})
+
+describe('suggestion files with hostile names', () => {
+  it('a binding name with line breaks cannot add a YAML document or a command line of its own', async () => {
+    const name = 'legit\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: kube-system}\n# kubectl delete ns kube-system'
+    const namespace = 'web\rx'
+    const text = await suggestionFileText({
+      id: 'delete-x', action: 'delete-binding', subjects: ['User:bob'], summary: `delete RoleBinding/${namespace}/${name}`,
+      deletes: [{kind: 'RoleBinding', name, namespace}],
+      objects: [{apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: {name, namespace}, roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'r'}, subjects: []}],
+      file: 'delete-x.yaml', with: ['other\nfile.yaml'],
+    })
+    const {parseAllDocuments} = await import('yaml')
+    const docs = parseAllDocuments(text)
+    expect(docs).toHaveLength(1)
+    expect(docs[0]!.toJS().metadata.name).toBe(name)
+    // Every line before the object is a comment, and the delete command is one line.
+    const header = text.slice(0, text.indexOf('\n---\n'))
+    for (const line of header.trimEnd().split('\n')) expect(line.startsWith('#')).toBe(true)
+    expect(header).toContain(`kubectl delete rolebinding $'legit\\x0a---\\x0aapiVersion: v1`)
+    expect(text).not.toContain('\r')
   })
 })

@@ -6,6 +6,7 @@ import {createHash} from 'node:crypto'
 import type {AuditEvent} from '../audit/event.js'
 import type {KubeOptions} from '../kube/flags.js'
 import {sanitizeForTerminal} from '../lib/sanitize.js'
+import {shellQuote} from '../lib/shell-quote.js'
 import type {MissingRead} from '../kube/rbac-fetch.js'
 import {authorize, indexSnapshot, resolveRoleRef, type IndexedSnapshot} from '../rbac/authorizer.js'
 import {indirectWhoCan, type IndirectGrant, type IndirectKind} from '../rbac/indirect.js'
@@ -828,15 +829,17 @@ export async function suggestionFileText(s: Suggestion): Promise<string> {
   ]
   if (s.action === 'delete-binding') {
     header.push('# ACTION: DELETE the object below (applying it would change nothing):')
-    for (const d of s.deletes) header.push(`#   kubectl delete ${d.kind.toLowerCase()} ${d.name}${d.namespace ? ` -n ${d.namespace}` : ''}`)
-    header.push(`#   (or: kubectl delete -f ${s.file})`)
+    // Names come from the cluster: each is one quoted shell word on one line (a newline in a name
+    // would otherwise start a YAML line of the attacker's choosing).
+    for (const d of s.deletes) header.push(`#   kubectl delete ${d.kind.toLowerCase()} ${shellQuote(d.name)}${d.namespace ? ` -n ${shellQuote(d.namespace)}` : ''}`)
+    header.push(`#   (or: kubectl delete -f ${shellQuote(s.file)})`)
   } else if (s.action === 'remove-subjects') {
     header.push('# ACTION: APPLY: the binding below no longer lists the subjects named above:')
-    header.push(`#   kubectl apply --dry-run=server -f ${s.file} && kubectl apply -f ${s.file}`)
+    header.push(`#   kubectl apply --dry-run=server -f ${shellQuote(s.file)} && kubectl apply -f ${shellQuote(s.file)}`)
   } else {
     header.push('# ACTION: APPLY these least-privilege objects:')
-    header.push(`#   kubectl apply --dry-run=server -f ${s.file} && kubectl apply -f ${s.file}`)
-    if (s.with) header.push(`# then the binding changes they replace: ${s.with.join(', ')}`)
+    header.push(`#   kubectl apply --dry-run=server -f ${shellQuote(s.file)} && kubectl apply -f ${shellQuote(s.file)}`)
+    if (s.with) header.push(`# then the binding changes they replace: ${s.with.map(sanitizeForTerminal).join(', ')}`)
   }
   const docs = s.objects.map((o) => stringify(o, {lineWidth: 0}).trimEnd())
   return `${header.join('\n')}\n${docs.map((d) => `---\n${d}`).join('\n')}\n`

@@ -4,6 +4,7 @@
 import {decisionText, type AuditEvent} from '../audit/event.js'
 import {SEVERITIES, type Finding, type Severity} from '../detect/finding.js'
 import type {GrantPath, IdentityRef, RuleInfo, UnusedClass, UnusedRow, WhoCanRow} from './model.js'
+import {shellQuote} from '../lib/shell-quote.js'
 import {clean, formatTime} from './text.js'
 
 export const WHO_CAN_SORTS = ['risk', 'name', 'kind', 'scope', 'confirmation'] as const
@@ -223,9 +224,7 @@ export function rowsOfIdentity(rows: readonly WhoCanRow[], identity: IdentityRef
 
 // Names from manifests are not guaranteed to be valid Kubernetes names; quote anything a shell
 // would interpret so a copied command does exactly what it says.
-export function shellQuote(value: string): string {
-  return /^[A-Za-z0-9._:@\/=-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`
-}
+export {shellQuote} from '../lib/shell-quote.js'
 
 function bindingResource(kind: string): string {
   return kind === 'ClusterRoleBinding' ? 'clusterrolebinding' : 'rolebinding'
