@@ -1,4 +1,4 @@
-import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {Readable} from 'node:stream'
@@ -247,6 +247,20 @@ describe('inputs', () => {
     expect(await expandGlob(path.join(dir, 'tree/**/t?o.log'))).toEqual([path.join(dir, 'tree/b/two.log')])
     const missing = await collect([path.join(dir, 'nope.log'), path.join(dir, 'none-*.log')])
     expect(missing.stats.skipReasons).toEqual({'no-such-file': 1, 'glob-matched-nothing': 1})
+  })
+
+  it('a folder follows symlinked files and folders, and a link back up does not loop', async () => {
+    file('links/real/one.log', line(ev('10')))
+    file('elsewhere/two.log', line(ev('11')))
+    symlinkSync(path.join(dir, 'elsewhere/two.log'), path.join(dir, 'links/real/two.log'))
+    symlinkSync(path.join(dir, 'elsewhere'), path.join(dir, 'links/other'))
+    symlinkSync(path.join(dir, 'links'), path.join(dir, 'links/real/up'))
+    const r = await collect([path.join(dir, 'links')])
+    // three files (one.log, the linked two.log, two.log again through the linked folder); the
+    // second reading of the same request merges as a duplicate.
+    expect(r.stats.inputs).toBe(3)
+    expect(r.events.map((e) => e.name).sort()).toEqual(['10', '11'])
+    expect(r.stats.duplicates).toBe(1)
   })
 
   it('a UTF-8 byte-order mark loses nothing, in JSON lines, one-line EventLists and pretty documents', async () => {

@@ -137,7 +137,14 @@ async function* expandInputs(inputs: string[], reader: SourceReader): AsyncGener
   }
 }
 
-async function* walk(dir: string): AsyncGenerator<string> {
+/**
+ * Files under a folder, sorted. Symlinks are followed (log folders are often links to rotated
+ * files); each real folder is entered once, so a link back up cannot loop.
+ */
+async function* walk(dir: string, seen = new Set<string>()): AsyncGenerator<string> {
+  const real = await fsp.realpath(dir).catch(() => dir)
+  if (seen.has(real)) return
+  seen.add(real)
   let entries
   try {
     entries = await fsp.readdir(dir, {withFileTypes: true})
@@ -147,8 +154,13 @@ async function* walk(dir: string): AsyncGenerator<string> {
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   for (const e of entries) {
     const full = path.join(dir, e.name)
-    if (e.isDirectory()) yield* walk(full)
+    if (e.isDirectory()) yield* walk(full, seen)
     else if (e.isFile()) yield full
+    else if (e.isSymbolicLink()) {
+      const target = await fsp.stat(full).catch(() => undefined)
+      if (target?.isDirectory()) yield* walk(full, seen)
+      else if (target?.isFile()) yield full
+    }
   }
 }
 
