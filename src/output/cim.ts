@@ -3,6 +3,7 @@
 // custom add-on. Pure functions: `-o cim` prints their JSON lines, the HEC sender ships them.
 import type {AuditEvent} from '../audit/event.js'
 import type {Finding} from '../detect/finding.js'
+import {renderJsonLine} from './formats.js'
 
 /** The CIM fields we fill. `dest` is the cluster, when the caller knows its name. */
 export interface CimFields {
@@ -135,10 +136,13 @@ export function findingToCim(finding: Finding, options: CimOptions = {}): CimFin
   return out
 }
 
-/** `-o cim`: one JSON document per line. JSON escapes control characters, so this is terminal-safe. */
+/**
+ * `-o cim`: one JSON document per line, through the same encoder as `-o json`: JSON.stringify alone
+ * leaves C1 controls (CSI), DEL, NEL and the bidi overrides raw.
+ */
 export function renderCimLines(items: Iterable<Finding | AuditEvent>, options: CimOptions = {}): string {
   let out = ''
-  for (const item of items) out += JSON.stringify(isFinding(item) ? findingToCim(item, options) : eventToCim(item, options)) + '\n'
+  for (const item of items) out += renderJsonLine(isFinding(item) ? findingToCim(item, options) : eventToCim(item, options))
   return out
 }
 

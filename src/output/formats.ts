@@ -7,7 +7,7 @@ export type OutputFormat = 'table' | 'wide' | 'json' | 'yaml' | 'csv'
 // JSON.stringify escapes C0 controls but leaves C1 controls (U+0080-U+009F, which include CSI),
 // DEL and the bidi overrides as raw characters. Re-escaping them keeps the JSON equivalent.
 // eslint-disable-next-line no-control-regex
-const JSON_UNSAFE = /[\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
+const JSON_UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g
 
 /** Escape what JSON.stringify leaves raw and a terminal would interpret; the JSON means the same. */
 export function escapeJsonForTerminal(json: string): string {
@@ -51,7 +51,8 @@ export function renderYaml(value: unknown): string {
 /**
  * RFC 4180 CSV. Cells that a spreadsheet would run as a formula (=, +, -, @, tab, CR) get a
  * leading apostrophe: audit logs are attacker-controlled and CSV is opened in spreadsheets.
- * Control characters are escaped as in the table output.
+ * Control characters, line breaks included, are escaped as in the table output: a raw carriage
+ * return in a quoted cell is valid CSV but rewrites the line on a terminal.
  */
 export function renderCsv(columns: string[], rows: string[][], options: {headers?: boolean} = {}): string {
   const lines: string[] = []
@@ -61,9 +62,7 @@ export function renderCsv(columns: string[], rows: string[][], options: {headers
 }
 
 export function csvCell(value: string): string {
-  // Newlines stay (quoted, as RFC 4180 allows); every other control and bidi override is escaped.
-  // eslint-disable-next-line no-control-regex
-  let cell = value.replace(/[^\n\r]+/g, (run) => sanitizeForTerminal(run))
+  let cell = sanitizeForTerminal(value)
   if (/^[=+\-@\t\r]/.test(cell)) cell = `'${cell}`
   return /[",\n\r]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell
 }

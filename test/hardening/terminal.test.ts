@@ -13,13 +13,18 @@ import {KEYS, mount} from '../ui/ink-helpers.js'
 import {requireBuild, runCli, STACK_TRACE} from './helpers.js'
 
 /** A hostile string: colour, an OSC title with BEL, a C1 CSI "clear screen", a bidi flip, a NUL. */
-const hostile = (tag: string) => `${tag}\u001b[31mRED\u001b]0;pwned\u0007\u009b2J\u202egnp.exe\u0000end`
+const hostile = (tag: string) => `${tag}\u001b[31mRED\u001b]0;pwned\u0007\u009b2J\u202egnp.exe\u0000\r\u007f\u0085\u061c\u2028end`
 const RAW = [
   ['ESC', '\u001b'],
   ['CSI (0x9b)', '\u009b'],
   ['BEL', '\u0007'],
   ['U+202E', '\u202e'],
   ['NUL', '\u0000'],
+  ['CR', '\r'],
+  ['DEL', '\u007f'],
+  ['NEL', '\u0085'],
+  ['U+061C', '\u061c'],
+  ['U+2028', '\u2028'],
 ] as const
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'hardening-terminal-'))
@@ -122,13 +127,13 @@ async function check(args: string[], expectVisible: RegExp = /RED|gnp\.exe|pwned
 
 describe('no raw control character reaches the terminal', () => {
   it('recent in every format', {timeout: 120_000}, async () => {
-    await Promise.all(['table', 'wide', 'csv', 'yaml', 'json'].map((o) => check(['recent', '-f', LOG, '--resource', 'all', '-o', o])))
+    await Promise.all(['table', 'wide', 'csv', 'yaml', 'json', 'cim'].map((o) => check(['recent', '-f', LOG, '--resource', 'all', '-o', o])))
   })
 
   it('recent --summary and --findings', {timeout: 120_000}, async () => {
     await Promise.all([
       ...['table', 'wide', 'json'].map((o) => check(['recent', '-f', LOG, '--resource', 'all', '--summary', '-o', o])),
-      ...['table', 'wide', 'json'].map((o) => check(['recent', '-f', LOG, '--resource', 'all', '--findings', '-o', o])),
+      ...['table', 'wide', 'json', 'csv', 'yaml', 'cim'].map((o) => check(['recent', '-f', LOG, '--resource', 'all', '--findings', '-o', o])),
     ])
   })
 
