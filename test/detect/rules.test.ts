@@ -206,6 +206,11 @@ describe('rbac-object-access', () => {
       [list('clusterroles', 0), list('clusterrolebindings', 1), list('clusterroles', 2)],
     ]
     for (const events of quiet) expect((await run('rbac-object-access', events)).filter((f) => f.severity === 'medium')).toEqual([])
+    // kubectl auth can-i --list is one more kind; on its own it is no finding of this rule.
+    const canI = ev({apiGroup: 'authorization.k8s.io', resource: 'selfsubjectrulesreviews', verb: 'create', code: 201, time: T0 + 2 * MIN})
+    const withCanI = await run('rbac-object-access', [list('clusterroles', 0), list('clusterrolebindings', 1), canI])
+    expect(withCanI.filter((f) => f.severity === 'medium').map((f) => f.detail)).toEqual(['listed clusterrolebindings, clusterroles, selfsubjectrulesreviews across the cluster within 10 min'])
+    expect(await run('rbac-object-access', [canI])).toEqual([])
   })
   it('ignores system identities and non-RBAC groups', async () => {
     expect(await run('rbac-object-access', [ev({...rbac, user: 'system:kube-controller-manager'}), ev({resource: 'clusterrolebindings', apiGroup: 'example.com'})])).toEqual([])

@@ -16,7 +16,8 @@ export const rbacObjectAccess: RuleDefinition = {
     'outside systemIdentities. With a baseline, an (identity, authorization reason) pair never seen before — the ' +
     'identity reached RBAC objects through a binding it never used — is reported as medium. Reconnaissance is medium ' +
     'too: one identity listing at least reconKinds of the four kinds across the whole cluster (cluster-scoped, or ' +
-    'every namespace at once) within reconWindow, as `kubectl get rolebindings -A` and RBAC auditing tools do.',
+    'every namespace at once) within reconWindow, as `kubectl get rolebindings -A` and RBAC auditing tools do; ' +
+    '`kubectl auth can-i --list` (a selfsubjectrulesreview) counts as one more kind.',
   fields: ['objectRef.apiGroup', 'objectRef.resource', 'verb', 'user.username', 'annotations.authorization.k8s.io/reason'],
   falsePositives: [
     'GitOps controllers and cluster admins managing RBAC (allowlist them).',
@@ -37,9 +38,13 @@ export const rbacObjectAccess: RuleDefinition = {
     const listed = new Map<string, Map<string, number>>()
     return {
       onEvent(event) {
-        if (!isRbacObject(event)) return
+        // `kubectl auth can-i --list` asks the server for every rule that applies: it counts as one
+        // kind of reconnaissance, and is not an RBAC object access itself.
+        const rulesReview = event.resource === 'selfsubjectrulesreviews' && event.verb === 'create' && event.apiGroup === 'authorization.k8s.io'
+        if (!isRbacObject(event) && !rulesReview) return
         const who = event.user.username
-        if ((event.verb === 'list' || event.verb === 'watch') && !event.namespace && !isDenied(event)) {
+        const clusterWideList = (event.verb === 'list' || event.verb === 'watch') && !event.namespace
+        if ((clusterWideList || rulesReview) && !isDenied(event)) {
           const kinds = listed.get(who) ?? new Map<string, number>()
           listed.set(who, kinds)
           kinds.set(event.resource ?? '', event.time)
@@ -48,6 +53,7 @@ export const rbacObjectAccess: RuleDefinition = {
             groups.add(`recon\u0000${who}`, event, {who, what: 'RBAC reconnaissance', severity: 'medium', detail: `listed ${recent.join(', ')} across the cluster within ${Math.max(1, Math.round(reconWindow / 60_000))} min`})
           }
         }
+        if (rulesReview) return
         const kind = isWrite(event) ? 'write' : isRead(event) ? 'read' : event.verb
         groups.add(`${who}\u0000${kind}\u0000${event.resource}`, event, {
           who,
