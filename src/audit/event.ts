@@ -112,6 +112,10 @@ export function isAuthorizationDenial(event: Pick<AuditEvent, 'decision' | 'code
  * afterwards, by admission (PodSecurity, ResourceQuota, the ServiceAccount plugin), not by RBAC.
  */
 export function decisionText(event: Pick<AuditEvent, 'decision' | 'code'>): string {
-  if (event.decision === 'allow' && event.code === 403) return 'allow (admission 403)'
-  return event.decision ?? ''
+  return isAdmissionRefusal(event) ? 'allow (admission 403)' : (event.decision ?? '')
+}
+
+/** Authorized, then refused by admission: 403 with the decision `allow`. */
+export function isAdmissionRefusal(event: Pick<AuditEvent, 'decision' | 'code'>): boolean {
+  return event.decision === 'allow' && event.code === 403
 }

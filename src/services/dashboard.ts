@@ -37,9 +37,10 @@ export async function loadDashboardData(sources: DashboardSources, progress: (me
     const shown = buildFilter(sources.audit.filter)
     // Detections need every event; the view shows the filtered ones.
     const stream = openRecent({inputs: sources.audit.inputs, filter: {...sources.audit.filter, resource: 'all'}})
-    const {loadSystemIdentities, startFindings} = await import('./findings.js')
-    const isSystem = await loadSystemIdentities(sources.findings?.config)
-    const findings = await startFindings(sources.findings ?? {})
+    const {loadFindingsSettings, startFindings, systemLabeller} = await import('./findings.js')
+    const settings = await loadFindingsSettings(sources.findings?.config)
+    const keep = await systemLabeller(settings, sources.audit.hideSystem ?? false)
+    const findings = await startFindings(sources.findings ?? {}, settings)
     let systemHidden = 0
     const max = sources.maxEvents ?? DEFAULT_MAX_EVENTS
     let read = 0
@@ -48,12 +49,9 @@ export async function loadDashboardData(sources: DashboardSources, progress: (me
       findings.observe(event)
       if (++read % 50_000 === 0) progress(`read ${read.toLocaleString('en-US')} events`)
       if (!matches(event, shown)) continue
-      if (isSystem(event)) {
-        if (sources.audit.hideSystem) {
-          systemHidden++
-          continue
-        }
-        event.system = true
+      if (!keep(event)) {
+        systemHidden++
+        continue
       }
       data.events.push(event)
       if (data.events.length > max * 1.5) {
@@ -88,15 +86,9 @@ export async function followSubscription(inputs: string[], filter: FilterSpec, o
   for (const input of inputs) if ((await stat(input).catch(() => undefined))?.isFile()) files.push(input)
   if (files.length === 0) return undefined
   const shown = buildFilter(filter)
-  const {loadSystemIdentities} = await import('./findings.js')
-  const isSystem = await loadSystemIdentities(options.config)
-  const accept = (event: AuditEvent): boolean => {
-    if (!matches(event, shown)) return false
-    if (!isSystem(event)) return true
-    event.system = true
-    return !options.hideSystem
-  }
-  return (onEvents) => followFiles(files, onEvents, {accept})
+  const {loadFindingsSettings, systemLabeller} = await import('./findings.js')
+  const keep = await systemLabeller(await loadFindingsSettings(options.config), options.hideSystem ?? false)
+  return (onEvents) => followFiles(files, onEvents, {accept: (event) => matches(event, shown) && keep(event)})
 }
 
 function newest(events: AuditEvent[], max: number): AuditEvent[] {

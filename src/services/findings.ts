@@ -4,6 +4,7 @@
 import type {AuditEvent} from '../audit/event.js'
 import {parseDuration} from '../audit/filter.js'
 import type {Finding, Severity} from '../detect/finding.js'
+import type {DetectSettings} from '../detect/settings-types.js'
 
 export interface FindingsOptions {
   /** `--config`: settings file; the default location is used when absent. */
@@ -35,8 +36,7 @@ export class FindingsOptionsError extends Error {
  * The detection engine pulls events from an async iterable; the reader pushes them. A small
  * queue joins the two so one pass over the input feeds both the display and the detections.
  */
-export async function startFindings(options: FindingsOptions): Promise<FindingsRun> {
-  const {loadSettings, SettingsError} = await import('../detect/settings.js')
+export async function startFindings(options: FindingsOptions, loaded?: DetectSettings): Promise<FindingsRun> {
   const {detect} = await import('../detect/engine.js')
   const {readBaselineState, writeBaselineState, BaselineStateError} = await import('../detect/baseline.js')
   let baselineWindow: number | undefined
@@ -47,13 +47,12 @@ export async function startFindings(options: FindingsOptions): Promise<FindingsR
       throw new FindingsOptionsError((error as Error).message)
     }
   }
-  let settings
+  const settings = loaded ?? (await loadFindingsSettings(options.config))
   let prior
   try {
-    settings = await loadSettings(options.config)
     prior = options.state ? await readBaselineState(options.state) : undefined
   } catch (error) {
-    if (error instanceof SettingsError || error instanceof BaselineStateError) throw new FindingsOptionsError(error.message)
+    if (error instanceof BaselineStateError) throw new FindingsOptionsError(error.message)
     throw error
   }
 
@@ -74,18 +73,28 @@ export async function startFindings(options: FindingsOptions): Promise<FindingsR
   }
 }
 
-/**
- * The settings' systemIdentities as a test on events, for `recent` to label the control plane's
- * own requests (and hide them with --no-system) by the same list the detections skip.
- */
-export async function loadSystemIdentities(config: string | undefined): Promise<(event: AuditEvent) => boolean> {
+/** The settings file (`--config`, else the default location); a bad file is a usage error. */
+export async function loadFindingsSettings(config: string | undefined): Promise<DetectSettings> {
   const {loadSettings, SettingsError} = await import('../detect/settings.js')
-  const {compileSystemIdentities} = await import('../detect/match.js')
   try {
-    return compileSystemIdentities((await loadSettings(config)).systemIdentities)
+    return await loadSettings(config)
   } catch (error) {
     if (error instanceof SettingsError) throw new FindingsOptionsError(error.message)
     throw error
+  }
+}
+
+/**
+ * For every event shown: labels one of the settings' systemIdentities `system: true` (the same list
+ * the detections skip) and says whether to keep it: false for those with --no-system.
+ */
+export async function systemLabeller(settings: DetectSettings, hide: boolean): Promise<(event: AuditEvent) => boolean> {
+  const {compileSystemIdentities} = await import('../detect/match.js')
+  const isSystem = compileSystemIdentities(settings.systemIdentities)
+  return (event) => {
+    if (!isSystem(event)) return true
+    event.system = true
+    return !hide
   }
 }
 

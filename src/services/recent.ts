@@ -58,9 +58,11 @@ export async function runRecent(options: RecentRunOptions): Promise<RecentRunRes
   const readFilter: FilterSpec = withFindings ? {since: options.filter.since, from: options.filter.from, to: options.filter.to, resource: 'all'} : options.filter
   const shown = buildFilter(options.filter)
   const stream = openRecent({inputs: options.inputs, strict: options.strict, filter: readFilter})
-  const {loadSystemIdentities, startFindings} = await import('./findings.js')
-  const isSystem = await loadSystemIdentities(options.findings?.config ?? options.config)
-  const findings = withFindings ? await startFindings(options.findings!) : undefined
+  const {loadFindingsSettings, startFindings, systemLabeller} = await import('./findings.js')
+  // One read of the settings file serves the system label and the detections.
+  const settings = await loadFindingsSettings(options.findings?.config ?? options.config)
+  const keep = await systemLabeller(settings, options.hideSystem ?? false)
+  const findings = withFindings ? await startFindings(options.findings!, settings) : undefined
 
   const summary = options.summary ? createSummary() : undefined
   const cim = options.format === 'cim' ? await import('../output/cim.js') : undefined
@@ -92,12 +94,9 @@ export async function runRecent(options: RecentRunOptions): Promise<RecentRunRes
     if (withFindings || !readerFiltered) {
       if (!matches(event, shown)) return undefined
     }
-    if (isSystem(event)) {
-      if (options.hideSystem) {
-        systemHidden++
-        return undefined
-      }
-      event.system = true
+    if (!keep(event)) {
+      systemHidden++
+      return undefined
     }
     matched++
     options.onShown?.(event)

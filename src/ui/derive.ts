@@ -1,7 +1,7 @@
 // Pure derivations behind the dashboard's views: sorting, filtering, summaries, identity matching,
 // detail lines and the kubectl commands. No React here, so each piece is tested directly and the
 // components only memoise calls to these functions.
-import {decisionText, type AuditEvent} from '../audit/event.js'
+import {isAdmissionRefusal, type AuditEvent} from '../audit/event.js'
 import {SEVERITIES, type Finding, type Severity} from '../detect/finding.js'
 import type {GrantPath, IdentityRef, RuleInfo, UnusedClass, UnusedRow, WhoCanRow} from './model.js'
 import {shellQuote} from '../lib/shell-quote.js'
@@ -326,7 +326,7 @@ export function eventDetailLines(e: AuditEvent): string[] {
   add('Name:', e.name)
   add('Code:', e.code)
   add('Status:', e.statusReason)
-  add('Decision:', e.decision === undefined ? undefined : e.decision === 'allow' && e.code === 403 ? 'allow: authorized, then refused by admission (PodSecurity, quota, ...)' : decisionText(e))
+  add('Decision:', isAdmissionRefusal(e) ? 'allow: authorized, then refused by admission (PodSecurity, quota, ...)' : e.decision)
   if (e.system) add('System:', 'yes (systemIdentities: the control plane or a cloud agent)')
   add('Reason:', e.reason)
   if (e.truncated) add('Truncated:', 'yes (cut by the log pipeline)')
