@@ -5,6 +5,7 @@
 import {createHash} from 'node:crypto'
 import type {AuditEvent} from '../audit/event.js'
 import type {KubeOptions} from '../kube/flags.js'
+import {redactSecrets} from '../lib/redact.js'
 import {sanitizeForTerminal} from '../lib/sanitize.js'
 import {shellQuote} from '../lib/shell-quote.js'
 import type {MissingRead} from '../kube/rbac-fetch.js'
@@ -329,7 +330,7 @@ export function createUsageAnalysis(snapshot: RbacSnapshot, options: {namespace?
           if (!d) denied.set(user, (d = {user, reasons: new Set(), evidence: new EvidenceAcc()}))
           d.evidence.add(use)
           const why = event.reason || event.statusReason
-          if (why && d.reasons.size < 5) d.reasons.add(why.slice(0, 200))
+          if (why && d.reasons.size < 5) d.reasons.add(redactSecrets(why).slice(0, 200))
         } else if (READ_VERBS.includes(event.verb)) {
           const attrs: ResourceRequest = {kind: 'resource', verb: event.verb, apiGroup: '', resource, ...(event.name ? {name: event.name} : {}), ...(event.namespace ? {namespace: event.namespace} : {})}
           const who = {user: event.user.username, groups: event.user.groups ?? []}
@@ -550,7 +551,7 @@ function noGrantReason(event: AuditEvent): {reason: NoGrantReason; explanation: 
   if (rbac) {
     return {reason: 'removed-binding', explanation: `a binding that is no longer there: the server allowed it by ${rbac[1]}, which is not among the RBAC objects read`}
   }
-  if (reason) return {reason: 'non-rbac-authorizer', explanation: `another authorizer (webhook, cloud IAM): "${reason.slice(0, 200)}"`}
+  if (reason) return {reason: 'non-rbac-authorizer', explanation: `another authorizer (webhook, cloud IAM): "${redactSecrets(reason).slice(0, 200)}"`}
   return {
     reason: 'unknown',
     explanation: 'no RBAC path explains it and the event carries no authorization reason: a non-RBAC authorizer (webhook, cloud IAM) or a since-removed binding',
