@@ -410,6 +410,16 @@ describe('credentials in denial messages, exec arguments and manifest errors are
     expect(whoCan.stdout + whoCan.stderr).not.toContain('PLNT')
   })
 
+  it('the pattern table: every hostile case hidden with its shape kept, every benign case untouched', async () => {
+    const {redactSecrets} = await import('../../src/lib/redact.js')
+    const {BENIGN, HOSTILE} = await import('./redact-cases.js')
+    const hidden = HOSTILE.filter(([input, expected]) => redactSecrets(input) === expected).length
+    const untouched = BENIGN.filter((input) => redactSecrets(input) === input).length
+    figures.push(`redaction table: ${hidden}/${HOSTILE.length} hostile cases hidden with their shape, ${untouched}/${BENIGN.length} benign cases untouched`)
+    expect(hidden).toBe(HOSTILE.length)
+    expect(untouched).toBe(BENIGN.length)
+  })
+
   it('the dashboard event detail', async () => {
     const {normaliseRecord} = await import('../../src/audit/normalise.js')
     const {eventDetailLines} = await import('../../src/ui/derive.js')
