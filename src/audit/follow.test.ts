@@ -1,4 +1,4 @@
-import {appendFile, mkdtemp, rename, writeFile} from 'node:fs/promises'
+import {appendFile, copyFile, mkdtemp, rename, truncate, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
@@ -67,4 +67,40 @@ describe('followFiles', () => {
       stop()
     }
   })
+  // Like `tail -F`: the lines written just before a rotation (unseen by any poll) are not lost.
+  for (const mode of ['rename', 'copytruncate'] as const) {
+    it(`loses no line across ${mode} rotations, even when the file grows past the old offset again`, async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'follow-'))
+      const file = join(dir, 'audit.log')
+      await writeFile(file, line('old'))
+      const got: AuditEvent[] = []
+      let ready = false
+      const stop = followFiles([file], (events) => got.push(...events), {intervalMs: 30, onReady: () => (ready = true)})
+      const expected: string[] = []
+      try {
+        await until(() => ready)
+        for (let r = 0; r < 3; r++) {
+          let pre = ''
+          for (let i = 0; i < 3; i++) pre += line(`r${r}-pre${i}`)
+          await appendFile(file, pre)
+          if (mode === 'rename') {
+            await rename(file, join(dir, `audit.log.${r + 1}`))
+            await writeFile(file, '')
+          } else {
+            await copyFile(file, join(dir, `audit.log.${r + 1}`))
+            await truncate(file, 0)
+          }
+          let post = ''
+          for (let i = 0; i < 10; i++) post += line(`r${r}-post${i}`)
+          await appendFile(file, post)
+          for (let i = 0; i < 3; i++) expected.push(`r${r}-pre${i}`)
+          for (let i = 0; i < 10; i++) expected.push(`r${r}-post${i}`)
+          await until(() => got.length >= expected.length)
+        }
+        expect(got.map((e) => e.name)).toEqual(expected)
+      } finally {
+        stop()
+      }
+    })
+  }
 })

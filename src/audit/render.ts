@@ -1,10 +1,13 @@
 // Rows and documents for `recent` output. Every attacker-controlled string reaches a terminal only
 // through renderTable (sanitised there) or the JSON/YAML/CSV encoders (escaped there); events
-// carry no body values by construction (normalise.ts), so nothing here can print one.
+// carry no body values by construction (normalise.ts), so nothing here can print one. Reasons,
+// response messages and request URIs are someone else's words: credentials in them are redacted
+// (redact-event.ts) in every format.
 import {renderCsv, renderJson, renderJsonLine, renderYaml, type OutputFormat} from '../output/formats.js'
 import {renderTable} from '../output/table.js'
 import {sanitizeForTerminal} from '../lib/sanitize.js'
 import {decisionText, type AuditEvent} from './event.js'
+import {redactEvent} from './redact-event.js'
 import type {CountRow, Summary} from './summary.js'
 
 export const EVENT_COLUMNS = ['time', 'user', 'verb', 'resource', 'object', 'code', 'decision', 'source']
@@ -18,7 +21,8 @@ export function formatTime(ms: number): string {
   return ms > 0 ? new Date(ms).toISOString() : '-'
 }
 
-export function eventRow(e: AuditEvent, wide: boolean): string[] {
+export function eventRow(event: AuditEvent, wide: boolean): string[] {
+  const e = redactEvent(event)
   const resource = e.resource ? `${e.resource}${e.subresource ? `/${e.subresource}` : ''}` : (e.requestURI ?? '')
   const object = `${e.namespace ? `${e.namespace}/` : ''}${e.name ?? (e.resource ? '*' : '')}`
   const row = [
@@ -42,7 +46,8 @@ export function eventRow(e: AuditEvent, wide: boolean): string[] {
   ]
 }
 
-export function csvRow(e: AuditEvent): string[] {
+export function csvRow(event: AuditEvent): string[] {
+  const e = redactEvent(event)
   // renderCsv escapes control characters but not the bidi overrides: sanitise every cell here.
   return [
     formatTime(e.time), e.user.username, e.impersonator?.username ?? '', e.user.groups.join(' '), e.verb, e.resource ?? '',
@@ -61,7 +66,7 @@ export function renderEventTable(events: AuditEvent[], options: {wide?: boolean;
 
 /** The event as machine formats print it: the AuditEvent plus its time in RFC 3339, for people and jq. */
 export function outputEvent(e: AuditEvent): AuditEvent & {timestamp: string} {
-  return {timestamp: formatTime(e.time), ...e}
+  return {timestamp: formatTime(e.time), ...redactEvent(e)}
 }
 
 /** A streaming writer for formats that can stream (json lines, csv); others buffer. */

@@ -73,7 +73,10 @@ interrupted (what was fetched is printed).`
     baseline: Flags.string({summary: 'Learn "usual" from the first part of the window (e.g. 7d); later events are checked.', helpGroup: 'FINDINGS'}),
     'fail-on': Flags.string({summary: 'Exit 9 when a finding at or above this severity exists.', options: ['info', 'low', 'medium', 'high', 'critical', 'none'], helpGroup: 'FINDINGS'}),
     interactive: Flags.boolean({summary: 'Open the dashboard on a terminal when no -o is given.', default: true, allowNo: true}),
-    follow: Flags.boolean({summary: 'In the dashboard, keep reading the -f files and show new events live.', default: false}),
+    follow: Flags.boolean({
+      summary: 'Keep reading the -f files and show new events as they are written (like tail -F: rotation by rename or copytruncate loses no line); in the dashboard, live. Ctrl-C stops.',
+      default: false,
+    }),
     eks: Flags.string({summary: 'Read the audit log of this EKS cluster from CloudWatch Logs (aws CLI).', helpGroup: CLOUD}),
     region: Flags.string({summary: 'AWS region of the EKS cluster.', helpGroup: CLOUD}),
     profile: Flags.string({summary: 'AWS CLI profile.', helpGroup: CLOUD}),
@@ -164,9 +167,16 @@ interrupted (what was fetched is printed).`
       throw error
     })
 
+    // Plain --follow prints events as they are written: a run over what is there, then the new lines.
+    if (flags.follow && (flags.summary || specs.length > 0 || flags['hec-url'] || files.includes('-'))) {
+      this.error('--follow reads the -f files as they grow: it does not combine with --summary, --hec-url, stdin or cloud sources', {exit: 2})
+    }
+
     const cloud = specs.length > 0 ? await this.openCloud(specs, filter, withFindings, flags) : undefined
     // Shown events wait on disk for the HEC (sent once the run has ended): memory stays flat.
-    const shownEvents = flags['hec-events'] ? await this.openSpool() : undefined
+    // Every way out removes the spool: SIGINT too, unless a cloud fetch owns the first Ctrl-C (its
+    // second one exits, and the exit hook removes the file).
+    const shownEvents = flags['hec-events'] ? await this.openSpool(cloud ? ['SIGTERM', 'SIGHUP'] : ['SIGINT', 'SIGTERM', 'SIGHUP']) : undefined
     const {BufferedStdout} = await import('../output/buffered-stdout.js')
     const out = new BufferedStdout()
     let result
@@ -196,6 +206,11 @@ interrupted (what was fetched is printed).`
     }
     cloud?.opened.done()
     await out.flush()
+    if (flags.follow) {
+      process.stderr.write(describeSkips(result.stats))
+      await this.followPlain(files, filter, format, flags)
+      return
+    }
 
     process.stderr.write(describeSkips(result.stats))
     if (flags.stats) process.stderr.write(describeStats(result.stats, result.matched, result.systemHidden))
@@ -254,11 +269,42 @@ interrupted (what was fetched is printed).`
     }
   }
 
+  /**
+   * Plain `--follow`: new events in the chosen format (JSON and CSV lines stream; a table prints
+   * each batch's rows without headers) until Ctrl-C, SIGTERM or SIGHUP.
+   */
+  private async followPlain(files: string[], filter: import('../audit/filter.js').FilterSpec, format: RecentFormat, flags: {system: boolean; config?: string}): Promise<never> {
+    const {followSubscription} = await import('../services/dashboard.js')
+    const {createEventSink} = await import('../audit/render.js')
+    const subscribe = await followSubscription(files, filter, {hideSystem: !flags.system, ...(flags.config ? {config: flags.config} : {})})
+    if (!subscribe) this.error('--follow follows plain files named with -f; none was given', {exit: 2})
+    const sinkFormat = format === 'cim' ? 'json' : format
+    const {renderCimLines} = await import('../output/cim.js')
+    const write = (events: import('../audit/event.js').AuditEvent[]) => {
+      if (format === 'cim') {
+        process.stdout.write(renderCimLines(events))
+        return
+      }
+      const sink = createEventSink(sinkFormat as import('../output/formats.js').OutputFormat, {headers: false})
+      process.stdout.write(events.map((e) => sink.add(e)).join('') + sink.end())
+    }
+    return new Promise<never>(() => {
+      const stop = subscribe(write, () => process.stderr.write(`following ${files.join(', ')} (Ctrl-C to stop)\n`))
+      const codes: Record<string, number> = {SIGINT: 130, SIGTERM: 143, SIGHUP: 129}
+      for (const [signal, code] of Object.entries(codes)) {
+        process.once(signal, () => {
+          stop()
+          process.exit(code)
+        })
+      }
+    })
+  }
+
   private spool: import('../lib/json-spool.js').JsonSpool<import('../audit/event.js').AuditEvent> | undefined
 
-  private async openSpool() {
+  private async openSpool(exitOnSignals: NodeJS.Signals[]) {
     const {JsonSpool} = await import('../lib/json-spool.js')
-    const spool = new JsonSpool<import('../audit/event.js').AuditEvent>()
+    const spool = new JsonSpool<import('../audit/event.js').AuditEvent>({exitOnSignals})
     this.spool = spool
     return spool
   }

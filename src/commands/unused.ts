@@ -42,7 +42,7 @@ Without -n, the whole cluster is analysed (RoleBindings of every namespace).`
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Unused)
-    const {runUnused, UnusedUsageError, suggestionFileText} = await import('../services/unused.js')
+    const {runUnused, UnusedUsageError, writeSuggestionFiles} = await import('../services/unused.js')
     const {describeError} = await import('../kube/errors.js')
     const {ManifestLoadError} = await import('../kube/load-manifests.js')
     const {sanitizeForTerminal} = await import('../lib/sanitize.js')
@@ -129,15 +129,20 @@ Without -n, the whole cluster is analysed (RoleBindings of every namespace).`
 
     const dir = flags['write-suggestions']
     if (dir) {
-      const {mkdir, writeFile} = await import('node:fs/promises')
-      const {join} = await import('node:path')
+      let files: import('../services/unused.js').WrittenSuggestions = {written: [], kept: []}
       try {
-        await mkdir(dir, {recursive: true})
-        for (const s of report.suggestions) await writeFile(join(dir, s.file), await suggestionFileText(s))
+        files = await writeSuggestionFiles(dir, report.suggestions)
       } catch (error) {
         this.error(`cannot write suggestions to ${dir}: ${(error as Error).message}`, {exit: 1})
       }
-      warn(`wrote ${report.suggestions.length} suggestion file${report.suggestions.length === 1 ? '' : 's'} to ${dir}`)
+      const n = files.written.length
+      warn(`wrote ${n} suggestion file${n === 1 ? '' : 's'} to ${dir}`)
+      if (files.kept.length > 0) {
+        // Never replaced silently: an earlier run's file may have been reviewed or edited, and a
+        // planted link would make us write somewhere else.
+        warn(`${files.kept.length} suggestion file${files.kept.length === 1 ? ' was' : 's were'} not overwritten: a file or link of that name already exists in ${dir}: ${files.kept.join(', ')} (move them away or choose an empty folder)`)
+        this.exit(1)
+      }
     }
     // Like who-can: an answer computed without every RBAC object is not a clean success.
     if (report.incomplete) {

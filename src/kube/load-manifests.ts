@@ -3,6 +3,7 @@
 // aggregation, so the snapshot holds what a live cluster's controller would have computed.
 import {readdir, readFile, stat} from 'node:fs/promises'
 import {extname, join} from 'node:path'
+import {redactSecrets} from '../lib/redact.js'
 import {sanitizeForTerminal} from '../lib/sanitize.js'
 import {aggregateClusterRoles} from '../rbac/aggregate.js'
 import {parseManifests, type ManifestProblem, type ManifestSource} from '../rbac/manifests.js'
@@ -59,7 +60,7 @@ export async function loadManifests(paths: readonly string[]): Promise<LoadedMan
   }
   const parsed = parseManifests(sources)
   for (const pr of parsed.problems) {
-    warnings.push(`${pr.file}: document ${pr.document}${pr.item !== undefined ? `, item ${pr.item}` : ''}: ${pr.message}`)
+    warnings.push(`${pr.file}: document ${pr.document}${pr.item !== undefined ? `, item ${pr.item}` : ''}: ${withoutQuotedInput(pr.message)}`)
   }
   const agg = aggregateClusterRoles(parsed.snapshot.clusterRoles)
   for (const warning of agg.warnings) warnings.push(warning)
@@ -73,6 +74,16 @@ export async function loadManifests(paths: readonly string[]): Promise<LoadedMan
     kept: parsed.kept,
     ignored: parsed.ignored,
   }
+}
+
+/**
+ * A parser's message without the input it quotes: V8's JSON errors quote the text around the
+ * error (`Unexpected token 'P', ..."ord": PLANTED}"... is not valid JSON`), which in a Secret
+ * manifest is the Secret's value. The position says where to look; credentials elsewhere in the
+ * message are hidden too.
+ */
+function withoutQuotedInput(message: string): string {
+  return redactSecrets(message.replace(/Unexpected token '[\s\S]*?', (?:\.\.\.)?"[\s\S]*"(?:\.\.\.)? is not valid JSON/, 'unexpected character'))
 }
 
 async function walk(dir: string, warnings: string[]): Promise<string[]> {

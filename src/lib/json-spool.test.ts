@@ -29,4 +29,14 @@ describe('JsonSpool', () => {
     expect(process.listenerCount('exit')).toBe(exitListeners)
     expect(existsSync(path.dirname(file))).toBe(false)
   })
+  it('handles the signals it is given while it exists, and only those', () => {
+    const before = {SIGINT: process.listenerCount('SIGINT'), SIGTERM: process.listenerCount('SIGTERM'), SIGHUP: process.listenerCount('SIGHUP')}
+    const spool = new JsonSpool<number>({exitOnSignals: ['SIGTERM', 'SIGHUP']})
+    expect(process.listenerCount('SIGINT')).toBe(before.SIGINT)
+    expect(process.listenerCount('SIGTERM')).toBe(before.SIGTERM + 1)
+    expect(process.listenerCount('SIGHUP')).toBe(before.SIGHUP + 1)
+    spool.dispose()
+    expect(process.listenerCount('SIGTERM')).toBe(before.SIGTERM)
+    expect(process.listenerCount('SIGHUP')).toBe(before.SIGHUP)
+  })
 })

@@ -2,6 +2,7 @@
 // CIM-based searches and dashboards (Change, Alerts, Authentication) pick our data up without a
 // custom add-on. Pure functions: `-o cim` prints their JSON lines, the HEC sender ships them.
 import type {AuditEvent} from '../audit/event.js'
+import {redactEvent} from '../audit/redact-event.js'
 import type {Finding} from '../detect/finding.js'
 import {renderJsonLine} from './formats.js'
 
@@ -82,7 +83,9 @@ export type CimEvent = Omit<AuditEvent, 'user'> & CimFields & {user_groups: stri
  * The event with its CIM fields beside the original ones. The one clash is `user`: CIM wants the
  * name as a string, so the Identity is flattened into `user`, `user_groups` and `user_uid`.
  */
-export function eventToCim(event: AuditEvent, options: CimOptions = {}): CimEvent {
+export function eventToCim(original: AuditEvent, options: CimOptions = {}): CimEvent {
+  // What goes to the SIEM is printed output too: no credential from a reason or an exec command.
+  const event = redactEvent(original)
   const {user, ...rest} = event
   const out: CimEvent = {...rest, ...eventCimFields(event, options), user_groups: user.groups}
   if (user.uid) out.user_uid = user.uid

@@ -88,7 +88,7 @@ export async function followSubscription(inputs: string[], filter: FilterSpec, o
   const shown = buildFilter(filter)
   const {loadFindingsSettings, systemLabeller} = await import('./findings.js')
   const keep = await systemLabeller(await loadFindingsSettings(options.config), options.hideSystem ?? false)
-  return (onEvents) => followFiles(files, onEvents, {accept: (event) => matches(event, shown) && keep(event)})
+  return (onEvents, onReady) => followFiles(files, onEvents, {accept: (event) => matches(event, shown) && keep(event), ...(onReady ? {onReady} : {})})
 }
 
 function newest(events: AuditEvent[], max: number): AuditEvent[] {

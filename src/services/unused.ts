@@ -5,6 +5,7 @@
 import {createHash} from 'node:crypto'
 import type {AuditEvent} from '../audit/event.js'
 import type {KubeOptions} from '../kube/flags.js'
+import {redactSecrets} from '../lib/redact.js'
 import {sanitizeForTerminal} from '../lib/sanitize.js'
 import {shellQuote} from '../lib/shell-quote.js'
 import type {MissingRead} from '../kube/rbac-fetch.js'
@@ -329,7 +330,7 @@ export function createUsageAnalysis(snapshot: RbacSnapshot, options: {namespace?
           if (!d) denied.set(user, (d = {user, reasons: new Set(), evidence: new EvidenceAcc()}))
           d.evidence.add(use)
           const why = event.reason || event.statusReason
-          if (why && d.reasons.size < 5) d.reasons.add(why.slice(0, 200))
+          if (why && d.reasons.size < 5) d.reasons.add(redactSecrets(why).slice(0, 200))
         } else if (READ_VERBS.includes(event.verb)) {
           const attrs: ResourceRequest = {kind: 'resource', verb: event.verb, apiGroup: '', resource, ...(event.name ? {name: event.name} : {}), ...(event.namespace ? {namespace: event.namespace} : {})}
           const who = {user: event.user.username, groups: event.user.groups ?? []}
@@ -550,7 +551,7 @@ function noGrantReason(event: AuditEvent): {reason: NoGrantReason; explanation: 
   if (rbac) {
     return {reason: 'removed-binding', explanation: `a binding that is no longer there: the server allowed it by ${rbac[1]}, which is not among the RBAC objects read`}
   }
-  if (reason) return {reason: 'non-rbac-authorizer', explanation: `another authorizer (webhook, cloud IAM): "${reason.slice(0, 200)}"`}
+  if (reason) return {reason: 'non-rbac-authorizer', explanation: `another authorizer (webhook, cloud IAM): "${redactSecrets(reason).slice(0, 200)}"`}
   return {
     reason: 'unknown',
     explanation: 'no RBAC path explains it and the event carries no authorization reason: a non-RBAC authorizer (webhook, cloud IAM) or a since-removed binding',
@@ -627,7 +628,7 @@ function suggest(index: IndexedSnapshot, states: DirectState[], subjects: Subjec
       const needed = [...state.evidence.uses.values()]
       const plan = leastPrivilege(state.grant, needed)
       if (!isNarrower(state.grant.access, needed)) continue
-      const id = `narrow-${slug(state.grant.key)}`
+      const id = `narrow-${fileSlug(state.grant.key)}`
       replacements.push({
         id,
         action: 'replace-with-least-privilege',
@@ -639,7 +640,6 @@ function suggest(index: IndexedSnapshot, states: DirectState[], subjects: Subjec
         objects: plan,
         file: `${id}.yaml`,
       })
-      usage.suggestions.push(id)
     }
     for (const e of editable) {
       const k = bindingText(e.path)
@@ -651,6 +651,7 @@ function suggest(index: IndexedSnapshot, states: DirectState[], subjects: Subjec
   }
 
   const out: Suggestion[] = []
+  const uniqueBy = new Map<Suggestion, string>()
   for (const [k, edit] of [...edits].sort(([a], [b]) => cmp(a, b))) {
     const b = edit.binding
     const remaining = (b.subjects ?? []).filter((_, i) => !edit.remove.has(i))
@@ -660,11 +661,11 @@ function suggest(index: IndexedSnapshot, states: DirectState[], subjects: Subjec
     const base = `${b.kind === 'ClusterRoleBinding' ? 'clusterrolebinding' : `rolebinding-${edit.namespace}`}-${b.metadata.name}`
     let s: Suggestion
     if (remaining.length === 0) {
-      const id = `delete-${slug(base)}`
+      const id = `delete-${fileSlug(base)}`
       // The whole object (not just its name), so the file is valid for apply --dry-run=server and `kubectl delete -f`.
       s = {id, action: 'delete-binding', subjects: subjectsText, summary: `delete ${k}: ${reason}`, deletes: [ref], objects: [bindingObject(b, edit.namespace, b.subjects ?? [])], file: `${id}.yaml`}
     } else {
-      const id = `edit-${slug(base)}`
+      const id = `edit-${fileSlug(base)}`
       const patched = bindingObject(b, edit.namespace, remaining)
       s = {
         id,
@@ -677,13 +678,44 @@ function suggest(index: IndexedSnapshot, states: DirectState[], subjects: Subjec
       }
     }
     out.push(s)
-    for (const key of subjectsText) byKey.get(key)?.suggestions.push(s.id)
+    uniqueBy.set(s, k)
   }
+  for (const r of replacements) uniqueBy.set(r, r.subjects[0]!)
+  uniqueFileNames([...out, ...replacements], uniqueBy)
+  for (const s of [...replacements, ...out]) for (const key of s.subjects) byKey.get(key)?.suggestions.push(s.id)
   for (const r of replacements) {
     const related = out.filter((s) => s.subjects.includes(r.subjects[0]!)).map((s) => s.file)
     if (related.length > 0) r.with = related
   }
   return [...out, ...replacements.sort((a, b) => cmp(a.id, b.id))]
+}
+
+/**
+ * Names that meet once sanitised (`team:a`, `team-a`, `Team_A`; rolebinding `a-b`/`c` and `a`/`b-c`),
+ * also on a case-insensitive file system, get a suffix from what really tells them apart (the
+ * binding or the subject): the same input always gives the same names, and no file replaces
+ * another whose suggestion the report counts.
+ */
+function uniqueFileNames(suggestions: Suggestion[], uniqueBy: Map<Suggestion, string>): void {
+  for (;;) {
+    const byName = new Map<string, Suggestion[]>()
+    for (const s of suggestions) byName.set(s.id.toLowerCase(), [...(byName.get(s.id.toLowerCase()) ?? []), s])
+    const clashes = [...byName.values()].filter((group) => group.length > 1)
+    if (clashes.length === 0) return
+    for (const group of clashes) {
+      for (const s of group) {
+        s.id = `${s.id}-${createHash('sha256').update(uniqueBy.get(s) ?? s.summary).digest('hex').slice(0, 8)}`
+        s.file = `${s.id}.yaml`
+      }
+    }
+  }
+}
+
+/** A slug short enough for a file name (255 bytes) with its prefix, suffix and `.yaml`. */
+function fileSlug(text: string): string {
+  const s = slug(text)
+  if (s.length <= 180) return s
+  return `${s.slice(0, 170).replace(/[^a-z0-9]+$/, '')}-${createHash('sha256').update(text).digest('hex').slice(0, 8)}`
 }
 
 /** A role that is only about reading/writing secrets and configmaps: removing or replacing its binding loses nothing else. */
@@ -821,7 +853,7 @@ function cmp(a: string, b: string): number {
 
 /** The YAML text of one suggestion file: a comment header saying what to do, then the objects. */
 export async function suggestionFileText(s: Suggestion): Promise<string> {
-  const {stringify} = await import('yaml')
+  const {Document, visit} = await import('yaml')
   const header = [
     `# Suggested by kubectl sensitive-access unused (${s.id}). Review before applying.`,
     // Names in the summary come from the cluster: no line break may end the comment, no escape reach a terminal.
@@ -841,6 +873,68 @@ export async function suggestionFileText(s: Suggestion): Promise<string> {
     header.push(`#   kubectl apply --dry-run=server -f ${shellQuote(s.file)} && kubectl apply -f ${shellQuote(s.file)}`)
     if (s.with) header.push(`# then the binding changes they replace: ${s.with.map(sanitizeForTerminal).join(', ')}`)
   }
-  const docs = s.objects.map((o) => stringify(o, {lineWidth: 0}).trimEnd())
+  const docs = s.objects.map((o) => objectYaml(o, Document, visit))
   return `${header.join('\n')}\n${docs.map((d) => `---\n${d}`).join('\n')}\n`
+}
+
+/** What YAML 1.1 readers (kubectl's) take as a line break, and what a terminal interprets: escaped, never raw. */
+// eslint-disable-next-line no-control-regex
+const YAML_UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g
+
+/**
+ * One object as YAML. Any string holding a line break or an unsafe character is written
+ * double-quoted, where escapes are allowed; the characters the library leaves raw there (NEL,
+ * U+2028, bidi overrides) become `\uXXXX`, so a name cannot add a line, a document or a key.
+ */
+function objectYaml(o: K8sObject, Document: typeof import('yaml').Document, visit: typeof import('yaml').visit): string {
+  const doc = new Document(o)
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value !== 'string') return
+      YAML_UNSAFE.lastIndex = 0
+      if (node.value.includes('\n') || YAML_UNSAFE.test(node.value)) node.type = 'QUOTE_DOUBLE'
+    },
+  })
+  YAML_UNSAFE.lastIndex = 0
+  return doc
+    .toString({lineWidth: 0})
+    .trimEnd()
+    .replace(YAML_UNSAFE, (ch) => `\\u${(ch.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`)
+}
+
+export interface WrittenSuggestions {
+  written: string[]
+  /** Not written: a file or link of that name was already there (it is never replaced). */
+  kept: string[]
+}
+
+/**
+ * Write each suggestion as a new file in dir. A name already taken (an earlier run's file someone
+ * may have edited, or a link planted to make us write elsewhere) is left alone and reported:
+ * 'wx' is O_CREAT|O_EXCL, which refuses an existing file and never follows a link.
+ */
+export async function writeSuggestionFiles(dir: string, suggestions: Suggestion[]): Promise<WrittenSuggestions> {
+  const {mkdir, open} = await import('node:fs/promises')
+  const {join} = await import('node:path')
+  await mkdir(dir, {recursive: true})
+  const result: WrittenSuggestions = {written: [], kept: []}
+  for (const s of suggestions) {
+    let handle
+    try {
+      handle = await open(join(dir, s.file), 'wx', 0o644)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+        result.kept.push(s.file)
+        continue
+      }
+      throw error
+    }
+    try {
+      await handle.writeFile(await suggestionFileText(s))
+    } finally {
+      await handle.close()
+    }
+    result.written.push(s.file)
+  }
+  return result
 }

@@ -2,6 +2,7 @@
 // detail lines and the kubectl commands. No React here, so each piece is tested directly and the
 // components only memoise calls to these functions.
 import {isAdmissionRefusal, type AuditEvent} from '../audit/event.js'
+import {redactEvent} from '../audit/redact-event.js'
 import {SEVERITIES, type Finding, type Severity} from '../detect/finding.js'
 import type {GrantPath, IdentityRef, RuleInfo, UnusedClass, UnusedRow, WhoCanRow} from './model.js'
 import {shellQuote} from '../lib/shell-quote.js'
@@ -300,7 +301,9 @@ export function whoCanDetailLines(row: WhoCanRow, allRows: readonly WhoCanRow[])
 }
 
 /** Every field of an event, sanitised. Events never hold bodies, only value-free facts. */
-export function eventDetailLines(e: AuditEvent): string[] {
+export function eventDetailLines(event: AuditEvent): string[] {
+  // Reasons, webhook messages and exec commands may quote a password: shown as `password=…`.
+  const e = redactEvent(event)
   const lines: string[] = []
   const add = (label: string, value: string | number | boolean | undefined) => {
     if (value === undefined || value === '') return
@@ -403,7 +406,8 @@ export function findingDetailLines(f: Finding, eventsByAuditId: ReadonlyMap<stri
   return lines
 }
 
-export function eventTarget(e: AuditEvent): string {
+export function eventTarget(event: AuditEvent): string {
+  const e = redactEvent(event)
   const res = e.resource ? `${e.resource}${e.subresource ? `/${e.subresource}` : ''}` : (e.requestURI ?? '')
   const obj = e.name ? `${e.namespace ? `${e.namespace}/` : ''}${e.name}` : (e.namespace ?? '')
   return obj ? `${res} ${obj}` : res

@@ -98,8 +98,8 @@ export interface UnusedView {
   window?: string
 }
 
-/** Live updates for `--follow`: called with each batch; returns the unsubscribe function. */
-export type Subscribe = (onEvents: (events: AuditEvent[]) => void) => () => void
+/** Live updates for `--follow`: called with each batch (onReady once following has begun); returns the unsubscribe function. */
+export type Subscribe = (onEvents: (events: AuditEvent[]) => void, onReady?: () => void) => () => void
 
 export interface RuleInfo {
   description: string

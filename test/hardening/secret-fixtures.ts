@@ -1,7 +1,8 @@
 // Audit logs with known secret values planted everywhere a real log carries them: Secret and
 // ConfigMap bodies at RequestResponse level (data, stringData, binaryData, list responses, patches),
 // the last-applied-configuration annotation, in the native, EKS (message string), GKE
-// (protoPayload.request/response) and AKS (properties.log string) shapes. Generated into a temp dir.
+// (protoPayload.request/response) and AKS (properties.log string) shapes; and credentials in free
+// text (a webhook's denial message, an authorizer's reason, an exec argument). Generated into a temp dir.
 import {writeFileSync} from 'node:fs'
 import path from 'node:path'
 
@@ -18,6 +19,10 @@ export const PLANTED = {
   gke: 'PLANTED-gke-k6p3',
   aks: 'PLANTED-aks-d4f2',
   eks: 'PLANTED-eks-s7u5',
+  // Not bodies: free text someone else wrote, where a credential may stand (redacted on output).
+  webhookMessage: 'PLANTED-webhook-c8d2',
+  authzReason: 'PLANTED-authz-w3e1',
+  execArgument: 'PLANTED-exec-y6g4',
 } as const
 
 export function forbiddenStrings(): string[] {
@@ -70,6 +75,22 @@ export function writeSecretFixtures(dir: string): string[] {
     }),
     native(7, 'delete', 'secrets', 'payments', 'db', {responseObject: secretObject('payments', 'db', PLANTED.data)}, 'system:serviceaccount:ci:deployer'),
     native(8, 'get', 'secrets', 'kube-system', 'bootstrap', {responseObject: secretObject('kube-system', 'bootstrap', PLANTED.data)}, 'system:anonymous'),
+    // An admission webhook's denial quoting the env it refused; a webhook authorizer's reason; an exec's password argument.
+    {
+      ...native(9, 'create', 'secrets', 'payments', 'db2', {}),
+      responseStatus: {metadata: {}, status: 'Failure', code: 400, message: `admission webhook "vault.example.com" denied the request: env DB_PASSWORD=${PLANTED.webhookMessage} is not allowed`},
+    },
+    {
+      ...native(10, 'get', 'secrets', 'payments', 'db', {}),
+      responseStatus: {metadata: {}, code: 403},
+      annotations: {'authorization.k8s.io/decision': 'forbid', 'authorization.k8s.io/reason': `webhook authorizer: request carried token=${PLANTED.authzReason}`},
+    },
+    {
+      ...native(11, 'create', 'pods', 'payments', 'db-0', {}),
+      requestURI: `/api/v1/namespaces/payments/pods/db-0/exec?command=mysql&command=-uroot&command=-p${PLANTED.execArgument}&container=db&stdin=true`,
+      objectRef: {resource: 'pods', subresource: 'exec', namespace: 'payments', name: 'db-0', apiVersion: 'v1'},
+      responseStatus: {metadata: {}, code: 101},
+    },
   ]
   const files: string[] = []
   const put = (name: string, lines: unknown[]) => {

@@ -1,4 +1,5 @@
 import type {AuditEvent} from '../../audit/event.js'
+import {redactArgv} from '../../lib/redact.js'
 import type {Severity} from '../finding.js'
 import {FindingGroups} from '../group.js'
 import {compilePatterns, isDenied} from '../match.js'
@@ -97,7 +98,9 @@ export const lateralMovement: RuleDefinition = {
           why.push('denied')
         }
         const target = nodeProxy ? `nodes/proxy ${event.name ?? ''}` : `${event.subresource} ${event.namespace ?? ''}/${event.name ?? ''}`
-        const what = commandText ? `${target}: ${commandText.slice(0, 200)}` : target
+        // Shown without credentials (`mysql -p…`, `PGPASSWORD=…`); the patterns above saw the real command.
+        const shownCommand = redactArgv(command).join(' ')
+        const what = shownCommand ? `${target}: ${shownCommand.slice(0, 200)}` : target
         groups.add(`${who}\u0000${what}\u0000${denied}`, event, {who, what, severity, detail: why.length > 0 ? why.join('; ') : `${event.verb} ${event.subresource}`})
       },
       finish: () => groups.findings(),

@@ -1,4 +1,5 @@
 import type {AuditEvent} from '../../audit/event.js'
+import {redactSecrets} from '../../lib/redact.js'
 import {isRbacObject} from '../baseline.js'
 import {FindingGroups} from '../group.js'
 import {isDenied, isRead, isWrite} from '../match.js'
@@ -73,7 +74,7 @@ export const rbacObjectAccess: RuleDefinition = {
               who,
               what: `${event.verb} ${event.resource} via a new authorization path`,
               severity: 'medium',
-              detail: `first time: ${reason}`,
+              detail: `first time: ${redactSecrets(reason)}`,
             })
           }
         }
