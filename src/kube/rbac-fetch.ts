@@ -100,8 +100,9 @@ export async function fetchRbacSnapshot(client: KubeClient, options: RbacFetchOp
       const meta = isRecord(item) ? item.metadata : undefined
       const name = isRecord(meta) && typeof meta.name === 'string' && meta.name !== '' ? meta.name : undefined
       const namespace = isRecord(meta) && typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : undefined
-      const label = sanitizeForTerminal(name ? objectLabel(target.itemKind, namespace, name) : `${target.kind} item ${i}`)
-      const problem = (message: string) => malformed.push({object: label, problem: sanitizeForTerminal(message.startsWith(label) ? message.slice(label.length).replace(/^:\s*/, '') : message)})
+      const label = name ? objectLabel(target.itemKind, namespace, name) : `${target.kind} item ${i}`
+      // The object is named once, in `object`; the checks' messages start with the same label.
+      const problem = (message: string) => malformed.push({object: sanitizeForTerminal(label), problem: sanitizeForTerminal(message.startsWith(label) ? message.slice(label.length).replace(/^:\s*/, '') : message)})
       if (!isRecord(item)) {
         problem(`not an object`)
         continue
@@ -122,8 +123,8 @@ export async function fetchRbacSnapshot(client: KubeClient, options: RbacFetchOp
   const snapshot: RbacSnapshot = {
     roles: check(targets[0]!, roles, (item, meta, label, problem) => roleFromObject('Role', item, meta, label, problem)),
     clusterRoles: check(targets[1]!, clusterRoles, (item, meta, label, problem) => roleFromObject('ClusterRole', item, meta, label, problem)),
-    roleBindings: check(targets[2]!, roleBindings, (item, meta, label, problem) => bindingFromObject('RoleBinding', item, meta, label, problem)),
-    clusterRoleBindings: check(targets[3]!, clusterRoleBindings, (item, meta, label, problem) => bindingFromObject('ClusterRoleBinding', item, meta, label, problem)),
+    roleBindings: check(targets[2]!, roleBindings, (item, meta, label, problem) => asListed(item, bindingFromObject('RoleBinding', item, meta, label, problem))),
+    clusterRoleBindings: check(targets[3]!, clusterRoleBindings, (item, meta, label, problem) => asListed(item, bindingFromObject('ClusterRoleBinding', item, meta, label, problem))),
   }
   let index = 4
   if (options.namespaces) {
@@ -137,6 +138,12 @@ export async function fetchRbacSnapshot(client: KubeClient, options: RbacFetchOp
     if (items) snapshot.serviceAccounts = check(target, items, (_item, meta): ServiceAccountRef => ({namespace: meta.namespace!, name: meta.name}))
   }
   return {snapshot, missing, malformed, requests: client.requestCount - before, restartedLists}
+}
+
+/** A binding the server sent without subjects stays without them, as the API has it. */
+function asListed(raw: Record<string, unknown>, binding: Binding | undefined): Binding | undefined {
+  if (binding && (raw.subjects === undefined || raw.subjects === null)) delete binding.subjects
+  return binding
 }
 
 /** Only what the analysis reads is kept of each object as its page arrives (managedFields are large). */

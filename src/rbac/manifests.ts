@@ -100,6 +100,12 @@ export function parseManifests(sources: readonly ManifestSource[]): ParsedManife
 function splitDocuments(src: ManifestSource, out: ParsedManifests): {index: number; value: unknown}[] {
   const trimmed = src.text.trimStart()
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+    // JSON.parse takes any depth, but what is built from it is walked: a file nested deeper than
+    // any real object (100,000 `[`) is skipped unread, like a YAML document.
+    if (yamlNestingExceeds(src.text, MAX_YAML_DEPTH)) {
+      out.problems.push({file: src.file, document: 1, message: `nested deeper than ${MAX_YAML_DEPTH} levels; file skipped unread`})
+      return []
+    }
     // JSON first: much faster than the YAML parser on large `-o json` dumps.
     try {
       return [{index: 1, value: JSON.parse(src.text) as unknown}]
@@ -188,6 +194,12 @@ function collect(
   const obj = value as Record<string, unknown>
   const kind = typeof obj.kind === 'string' && obj.kind.length > 0 ? obj.kind : impliedKind
   if (!kind) {
+    // A Helm values file or a config sitting among manifests is not an object at all; a mapping
+    // that looks like one (metadata, rules, subjects...) but lacks its kind may be a lost grant.
+    if (!['apiVersion', 'metadata', 'rules', 'subjects', 'roleRef', 'aggregationRule', 'items'].some((field) => field in obj)) {
+      out.ignored['(no kind)'] = (out.ignored['(no kind)'] ?? 0) + 1
+      return
+    }
     problem('object has no kind')
     return
   }
