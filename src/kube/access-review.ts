@@ -56,6 +56,8 @@ export interface AccessReviewResult {
   failures: {cause: string; count: number}[]
   /** Of those, answers that were JSON but not a valid SubjectAccessReview status. */
   malformed: number
+  /** Set when the endpoint was given up on (it did not answer, or failed too often): why, in words. */
+  gaveUp?: string
 }
 
 export interface ReviewOptions {
@@ -207,6 +209,7 @@ export async function reviewAccess(client: KubeClient, questions: AccessQuestion
     malformed: refusal !== undefined ? 0 : malformed,
   }
   if (refusal !== undefined) result.message = refusal
+  else if (gaveUp !== undefined) result.gaveUp = gaveUp
   return result
 }
 

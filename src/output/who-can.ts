@@ -90,7 +90,9 @@ const MAX_SKIPPED_LINES = 20
 export function whoCanDiagnostics(report: WhoCanReport): string[] {
   const lines: string[] = []
   if (report.incomplete) {
-    lines.push('warning: the answer is INCOMPLETE: some RBAC objects could not be read, so subjects may be missing:')
+    lines.push(report.incomplete.missing.length > 0
+      ? 'warning: the answer is INCOMPLETE: some RBAC objects could not be read, so subjects may be missing:'
+      : 'warning: the answer is INCOMPLETE: some inputs were malformed or unreadable and were skipped, so subjects may be missing:')
     for (const m of report.incomplete.missing) lines.push(`  cannot ${m.description}: ${m.reason}`)
     const skipped = report.incomplete.skipped ?? []
     if (skipped.length > 0) {

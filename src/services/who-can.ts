@@ -103,6 +103,8 @@ export interface ReviewFailures {
   /** Of those, answers that were not a valid SubjectAccessReview. */
   malformed: number
   causes: {cause: string; count: number}[]
+  /** The endpoint was given up on: no further round of reviews was sent. */
+  gaveUp?: string
 }
 
 /** An indirect path with the API server's word on the access that opens it. */
@@ -184,7 +186,15 @@ async function runConnected(options: WhoCanOptions): Promise<WhoCanReport> {
     confirmation.requests = confirmed.requests
     rounds.push(confirmed.failed)
     if (confirmed.unverifiedReason) confirmation.unverifiedReason = confirmed.unverifiedReason
-    if (options.checkServiceAccounts && !confirmed.unverifiedReason) {
+    if (options.checkServiceAccounts && confirmed.failed.gaveUp) {
+      // Asking about every ServiceAccount of an endpoint that stopped answering would only wait again.
+      serverOnlyGap = {
+        kind: 'subjectaccessreviews.authorization.k8s.io',
+        verb: 'create',
+        reason: confirmed.failed.gaveUp,
+        description: 'ask about the ServiceAccounts RBAC does not name (--check-serviceaccounts)',
+      }
+    } else if (options.checkServiceAccounts && !confirmed.unverifiedReason) {
       const known = new Set(answer.subjects.map((s) => s.key))
       const found = await findServerOnlyGrants(client, fetched.snapshot, fetched.snapshot.serviceAccounts ?? [], known, question, namespace, options)
       serverOnly = found.grants
@@ -219,7 +229,7 @@ async function runConnected(options: WhoCanOptions): Promise<WhoCanReport> {
       ...g,
       confirmation: options.confirm ? 'unverified' : 'skipped',
     }))
-    if (options.confirm && !confirmation.unverifiedReason) {
+    if (options.confirm && !confirmation.unverifiedReason && !rounds.some((r) => r.gaveUp)) {
       // The same SubjectAccessReviews for each indirect path (the Node authorizer's entry is not an
       // RBAC grant: its access is per node and pod, so it stays unverified).
       options.onProgress?.('confirming the indirect paths with SubjectAccessReview')
@@ -315,7 +325,7 @@ async function confirm(
 }
 
 function failuresOf(result: AccessReviewResult): ReviewFailures {
-  return {count: result.failures.reduce((n, f) => n + f.count, 0), asked: result.asked, malformed: result.malformed, causes: result.failures}
+  return {count: result.failures.reduce((n, f) => n + f.count, 0), asked: result.asked, malformed: result.malformed, causes: result.failures, ...(result.gaveUp ? {gaveUp: result.gaveUp} : {})}
 }
 
 /** Several rounds of reviews (subjects, server-only, indirect) add up into one account. */
@@ -332,6 +342,8 @@ function mergeFailures(rounds: readonly ReviewFailures[]): ReviewFailures {
     }
   }
   total.causes.sort((a, b) => b.count - a.count)
+  const gaveUp = rounds.find((r) => r.gaveUp)?.gaveUp
+  if (gaveUp) total.gaveUp = gaveUp
   return total
 }
 

@@ -124,6 +124,11 @@ interface ReviewCase {
   extraArgs?: string[]
   /** Some reviews may still be answered: those subjects keep their fault-free confirmation. */
   partly?: boolean
+  /**
+   * 0 by default: unverified confirmations are not missing subjects (as with a 403). With
+   * --check-serviceaccounts they are: a grant outside RBAC may go unseen, so 8 (INCOMPLETE).
+   */
+  exit?: number
 }
 
 const hangEveryOther = (): FakeApiServerOptions['reviewAnswer'] => {
@@ -139,6 +144,8 @@ const UNAVAILABLE: ReviewCase[] = [
   {name: '500 InternalError', failing: (attrs) => attrs.kind === 'resource' && attrs.resource === 'subjectaccessreviews'},
   {name: '201 with a body that is not JSON', options: {reviewAnswer: () => '<html><body>502 Bad Gateway</body></html>'}},
   {name: 'connection reset', options: {reviewAnswer: () => 'reset'}},
+  {name: 'never answers, --check-serviceaccounts, --request-timeout 1s', options: {reviewAnswer: () => 'hang'}, extraArgs: ['--check-serviceaccounts', '--request-timeout', '1s'], exit: 8},
+  {name: '500 InternalError, --check-serviceaccounts', failing: (attrs) => attrs.kind === 'resource' && attrs.resource === 'subjectaccessreviews', extraArgs: ['--check-serviceaccounts'], exit: 8},
 ]
 
 const review = (status: unknown): string => JSON.stringify({kind: 'SubjectAccessReview', apiVersion: 'authorization.k8s.io/v1', metadata: {}, spec: {}, ...(status === undefined ? {} : {status})})
@@ -169,7 +176,8 @@ async function runReviewCase(klass: Klass, c: ReviewCase, says: RegExp, expect: 
     end = ending(r)
     expect(r.stderr, 'no stack trace').not.toMatch(STACK_TRACE)
     // The RBAC answer stands: exit 0 (unverified confirmations are not missing subjects, as with a 403).
-    expect(r.exitCode, r.stderr).toBe(0)
+    expect(r.exitCode, r.stderr).toBe(c.exit ?? 0)
+    if (c.exit === 8) expect(r.stderr).toMatch(/INCOMPLETE[^\n]*\n\s+cannot ask about [^\n]*--check-serviceaccounts/)
     const subjects = (JSON.parse(r.stdout) as {subjects: Subject[]}).subjects
     expect(subjects.map(key)).toEqual(confirmedBaseline.map(key))
     const truth = new Map(confirmedBaseline.map((s) => [key(s), s.confirmation]))
