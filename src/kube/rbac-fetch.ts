@@ -6,7 +6,7 @@
 // subjects or roleRef cannot be read is recorded as malformed, never silently dropped or trusted.
 import {bindingFromObject, isRecord, isStringMap, objectLabel, roleFromObject} from '../rbac/manifests.js'
 import {sanitizeForTerminal} from '../lib/sanitize.js'
-import type {Binding, ObjectMeta, RbacSnapshot, Role, ServiceAccountRef} from '../rbac/types.js'
+import type {Binding, ObjectMeta, RbacSnapshot, ServiceAccountRef} from '../rbac/types.js'
 import type {KubeClient} from './client.js'
 import {KubeApiError, KubeForbiddenError, KubeNotFoundError} from './errors.js'
 

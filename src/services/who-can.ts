@@ -35,7 +35,8 @@ export interface WhoCanOptions {
 
 /**
  * confirmed: the server allows every access RBAC grants; denied: it allows none (RBAC says yes,
- * the server says no); partial: some; unverified: the caller may not ask; offline: no server;
+ * the server says no); partial: some; unverified: the caller may not ask, or a review got no
+ * usable answer (timeout, error, malformed answer: never read as a denial); offline: no server;
  * skipped: --no-confirm.
  */
 export type Confirmation = 'confirmed' | 'denied' | 'partial' | 'unverified' | 'offline' | 'skipped'
