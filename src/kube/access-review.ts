@@ -2,7 +2,8 @@
 // SubjectAccessReview: the only way to confirm an answer computed from RBAC objects. Identical
 // questions are asked once; at most `concurrency` are in flight.
 import type {KubeClient} from './client.js'
-import {KubeApiError, KubeForbiddenError} from './errors.js'
+import {sanitizeForTerminal} from '../lib/sanitize.js'
+import {KubeApiError, KubeConnectionError, KubeForbiddenError, KubeTimeoutError} from './errors.js'
 
 export interface ResourceAttributes {
   namespace?: string
@@ -45,7 +46,38 @@ export interface AccessReviewResult {
   message?: string
   /** SubjectAccessReviews actually sent (after de-duplication). */
   requests: number
+  /** Distinct questions (after de-duplication). */
+  asked: number
+  /**
+   * Distinct questions left unverified because the endpoint failed them (timeout, connection,
+   * HTTP error, an answer that is not a SubjectAccessReview) or was given up on: each cause in
+   * words with its count, the most frequent first. Empty when every question was answered.
+   */
+  failures: {cause: string; count: number}[]
+  /** Of those, answers that were JSON but not a valid SubjectAccessReview status. */
+  malformed: number
+  /** Set when the endpoint was given up on (it did not answer, or failed too often): why, in words. */
+  gaveUp?: string
 }
+
+export interface ReviewOptions {
+  concurrency?: number
+  /**
+   * Longest wait for one review (ms). Default: the client's --request-timeout, or
+   * DEFAULT_REVIEW_TIMEOUT_MS when none is set, so a hanging endpoint cannot hang the run.
+   */
+  timeoutMs?: number
+  /** Longest time spent on all reviews together (ms); default REVIEW_BUDGET_MS or 4 timeouts, whichever is longer. */
+  budgetMs?: number
+  /** Failures in a row after which the endpoint is given up on and the rest is not asked. */
+  maxConsecutiveFailures?: number
+}
+
+/** A review is one small authorizer call: 30 s without an answer means the endpoint is not answering. */
+export const DEFAULT_REVIEW_TIMEOUT_MS = 30_000
+/** All reviews together, at least: a big cluster's thousands of reviews take seconds when the endpoint works. */
+export const REVIEW_BUDGET_MS = 120_000
+const MAX_CONSECUTIVE_FAILURES = 5
 
 /**
  * The identity the API server gives a service account's token: what a SubjectAccessReview must
@@ -70,9 +102,18 @@ export function questionKey(question: AccessQuestion): string {
   ])
 }
 
-export async function reviewAccess(client: KubeClient, questions: AccessQuestion[], options: {concurrency?: number} = {}): Promise<AccessReviewResult> {
+interface Slot {
+  question: AccessQuestion
+  answer?: AccessAnswer
+}
+
+export async function reviewAccess(client: KubeClient, questions: AccessQuestion[], options: ReviewOptions = {}): Promise<AccessReviewResult> {
   const concurrency = Math.max(1, options.concurrency ?? 8)
-  const unique = new Map<string, {question: AccessQuestion; answer?: AccessAnswer}>()
+  const timeoutMs = options.timeoutMs ?? (client.config.requestTimeoutMs > 0 ? client.config.requestTimeoutMs : DEFAULT_REVIEW_TIMEOUT_MS)
+  const budgetMs = options.budgetMs ?? Math.max(REVIEW_BUDGET_MS, 4 * timeoutMs)
+  const maxFailures = Math.max(1, options.maxConsecutiveFailures ?? MAX_CONSECUTIVE_FAILURES)
+  const deadline = performance.now() + budgetMs
+  const unique = new Map<string, Slot>()
   const keys = questions.map((question) => {
     const key = questionKey(question)
     if (!unique.has(key)) unique.set(key, {question})
@@ -81,45 +122,136 @@ export async function reviewAccess(client: KubeClient, questions: AccessQuestion
   const pending = [...unique.values()]
   let requests = 0
   let refusal: string | undefined
+  // Why the rest was not asked: the endpoint failed too often in a row, or the time budget ran out.
+  let gaveUp: string | undefined
+  let failuresInARow = 0
+  // Reviews the endpoint answered at all (even with a refusal): until one is, a timeout means it is not answering.
+  let answered = 0
+  let malformed = 0
+  const causes = new Map<string, number>()
+  const fail = (slot: Slot, cause: string): void => {
+    causes.set(cause, (causes.get(cause) ?? 0) + 1)
+    slot.answer = {allowed: false, denied: false, reason: '', evaluationError: cause, unverified: true}
+    if (++failuresInARow >= maxFailures) gaveUp ??= `not sent after ${failuresInARow} failures in a row`
+  }
 
-  const ask = async (slot: {question: AccessQuestion; answer?: AccessAnswer}): Promise<void> => {
-    if (refusal !== undefined) return
+  const ask = async (slot: Slot): Promise<void> => {
+    if (refusal !== undefined || gaveUp !== undefined) return
+    const remaining = deadline - performance.now()
+    if (remaining <= 0) {
+      gaveUp ??= `not sent: the ${formatMs(budgetMs)} allowed for all reviews ran out`
+      return
+    }
     requests++
+    let review: unknown
     try {
-      const review = await client.post<{status?: {allowed?: boolean; denied?: boolean; reason?: string; evaluationError?: string}}>(SAR_PATH, toReview(slot.question))
-      const status = review.status ?? {}
-      slot.answer = {allowed: status.allowed === true, denied: status.denied === true, reason: status.reason ?? '', evaluationError: status.evaluationError ?? '', unverified: false}
+      // The per-request bound: a review that never answers costs one timeout, not the run.
+      review = await client.post<unknown>(SAR_PATH, toReview(slot.question), {timeoutMs: Math.max(1, Math.min(timeoutMs, Math.ceil(remaining)))})
     } catch (error) {
       if (error instanceof KubeForbiddenError) {
         // Not allowed to ask: every further question would get the same 403.
         refusal ??= `cannot verify with SubjectAccessReview: ${error.userMessage}`
         return
       }
-      // Invalid question or server error: this answer stays unverified, the others go on.
-      if (error instanceof KubeApiError) {
-        slot.answer = {allowed: false, denied: false, reason: '', evaluationError: error.userMessage, unverified: true}
+      if (error instanceof KubeTimeoutError) {
+        fail(slot, `timed out after ${formatMs(timeoutMs)}`)
+        // The first question goes alone: when it times out, the others would each wait as long.
+        if (answered === 0) gaveUp ??= `not sent: the endpoint answered no review within ${formatMs(timeoutMs)}`
         return
+      }
+      if (error instanceof KubeConnectionError) return fail(slot, `connection failed: ${error.reason}`)
+      if (error instanceof KubeApiError) {
+        // 400/404/422: this question was refused (the others may be fine); anything else is the endpoint failing.
+        answered++
+        if (error.code === 400 || error.code === 404 || error.code === 422) {
+          causes.set(`refused (${error.code})`, (causes.get(`refused (${error.code})`) ?? 0) + 1)
+          slot.answer = {allowed: false, denied: false, reason: '', evaluationError: error.userMessage, unverified: true}
+          return
+        }
+        return fail(slot, error.code >= 200 && error.code < 300 ? 'the answer is not JSON' : sanitizeForTerminal(`HTTP ${error.code}${error.reason ? ` ${error.reason}` : ''}`))
       }
       throw error
     }
+    answered++
+    const status = readStatus(review)
+    if (typeof status === 'string') {
+      malformed++
+      return fail(slot, `malformed answer: ${status}`)
+    }
+    failuresInARow = 0
+    slot.answer = {...status, unverified: false}
   }
 
   // The first question alone: a 403 there stops everything after one request.
   if (pending.length > 0) await ask(pending[0]!)
   let next = 1
   const workers = Array.from({length: Math.min(concurrency, Math.max(0, pending.length - 1))}, async () => {
-    while (refusal === undefined && next < pending.length) await ask(pending[next++]!)
+    while (refusal === undefined && gaveUp === undefined && next < pending.length) await ask(pending[next++]!)
   })
   await Promise.all(workers)
 
   const unverifiedAnswer = (): AccessAnswer => ({allowed: false, denied: false, reason: '', evaluationError: '', unverified: true})
+  if (refusal === undefined) {
+    const unasked = pending.filter((slot) => !slot.answer).length
+    if (unasked > 0 && gaveUp) causes.set(gaveUp, unasked)
+  }
   const answers = keys.map((key) => {
     const answer = unique.get(key)!.answer
     return refusal !== undefined || !answer ? unverifiedAnswer() : {...answer}
   })
-  const result: AccessReviewResult = {answers, unverified: refusal !== undefined, requests}
+  const result: AccessReviewResult = {
+    answers,
+    unverified: refusal !== undefined,
+    requests,
+    asked: pending.length,
+    // A refusal is said once as `message`; the failures are the answers the endpoint could not give.
+    failures: refusal !== undefined ? [] : [...causes].map(([cause, count]) => ({cause, count})).sort((a, b) => b.count - a.count),
+    malformed: refusal !== undefined ? 0 : malformed,
+  }
   if (refusal !== undefined) result.message = refusal
+  else if (gaveUp !== undefined) result.gaveUp = gaveUp
   return result
+}
+
+/**
+ * The status of a SubjectAccessReview answer, or what is wrong with it. Only a boolean `allowed`
+ * is an answer: a missing or mistyped one must never read as "not allowed" (that would print
+ * `denied`, a claim the server never made).
+ */
+export function readStatus(review: unknown): Omit<AccessAnswer, 'unverified'> | string {
+  if (!isRecord(review)) return `the answer is ${describeValue(review)}, not an object`
+  const status = review.status
+  if (status === undefined) return 'no status'
+  if (!isRecord(status)) return `status is ${describeValue(status)}`
+  if (typeof status.allowed !== 'boolean') return `status.allowed is ${describeValue(status.allowed)}`
+  for (const field of ['denied'] as const) {
+    if (status[field] !== undefined && typeof status[field] !== 'boolean') return `status.${field} is ${describeValue(status[field])}`
+  }
+  for (const field of ['reason', 'evaluationError'] as const) {
+    if (status[field] !== undefined && typeof status[field] !== 'string') return `status.${field} is ${describeValue(status[field])}`
+  }
+  if (status.allowed && status.denied === true) return 'status.allowed and status.denied are both true'
+  return {
+    allowed: status.allowed,
+    denied: status.denied === true,
+    reason: (status.reason as string | undefined) ?? '',
+    evaluationError: (status.evaluationError as string | undefined) ?? '',
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'missing'
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'a list'
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`
+}
+
+function formatMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`
 }
 
 function toReview(question: AccessQuestion): unknown {

@@ -1,4 +1,5 @@
-import {mkdtemp, mkdir, rm, writeFile} from 'node:fs/promises'
+import {mkdtemp, mkdir, rm, symlink, writeFile} from 'node:fs/promises'
+import {execFileSync} from 'node:child_process'
 import {existsSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
@@ -112,5 +113,39 @@ describe('the bundled demo cluster (samples/rbac)', () => {
     expect(api.scope).toEqual({clusterWide: false, namespaces: ['payments', 'web']})
     const covered = a.subjects.filter((s) => s.coveredThrough).length
     expect(covered).toBe(11) // every ServiceAccount in 00-namespaces.yaml is authenticated
+  })
+})
+
+describe('loadManifests: what cannot be used is a counted skip', () => {
+  let dir = ''
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sa-manifests-skips-'))
+    await mkdir(join(dir, 'good'))
+    await mkdir(join(dir, 'elsewhere'))
+    await mkdir(join(dir, 'no-rbac'))
+    await mkdir(join(dir, 'empty'))
+    await writeFile(join(dir, 'elsewhere/role.yaml'), 'kind: ClusterRole\nmetadata: {name: linked}\nrules: []\n')
+    await writeFile(join(dir, 'good/binding.yaml'), 'kind: ClusterRoleBinding\nmetadata: {name: b}\nroleRef: {kind: ClusterRole, name: linked}\nsubjects: [{kind: User, name: u}]\n')
+    await symlink(join(dir, 'elsewhere/role.yaml'), join(dir, 'good/role.yaml'))
+    await symlink(join(dir, 'nowhere.yaml'), join(dir, 'good/dangling.yaml'))
+    // A link back up must not loop.
+    await symlink(join(dir, 'good'), join(dir, 'good/loop'))
+    await writeFile(join(dir, 'no-rbac/deploy.yaml'), 'kind: Deployment\nmetadata: {name: d}\n')
+    execFileSync('mkfifo', [join(dir, 'fifo.yaml')])
+  })
+  afterAll(async () => {
+    await rm(dir, {recursive: true, force: true})
+  })
+
+  it('follows symbolic links, and names broken links, FIFOs, missing paths and folders without RBAC objects', async () => {
+    const l = await loadManifests([join(dir, 'good'), join(dir, 'no-rbac'), join(dir, 'empty'), join(dir, 'fifo.yaml'), join(dir, 'missing')])
+    expect(l.snapshot.clusterRoles.map((r) => r.metadata.name)).toEqual(['linked'])
+    expect(l.skipped.map((s) => [s.source.slice(dir.length + 1), s.reason])).toEqual([
+      ['good/dangling.yaml', 'broken symbolic link (ENOENT)'],
+      ['empty', 'no .yaml, .yml or .json file in this folder'],
+      ['fifo.yaml', 'not a regular file or folder'],
+      ['missing', 'no such file or folder'],
+      ['no-rbac', 'no RBAC object (Role, ClusterRole, RoleBinding, ClusterRoleBinding) in this folder'],
+    ])
   })
 })

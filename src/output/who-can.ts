@@ -84,14 +84,30 @@ function viaText(paths: GrantPath[]): string {
   return paths.map(pathText).join('; ')
 }
 
+const MAX_SKIPPED_LINES = 20
+
 /** Lines for stderr: what the user should know about the answer's completeness and the policy. */
 export function whoCanDiagnostics(report: WhoCanReport): string[] {
   const lines: string[] = []
   if (report.incomplete) {
-    lines.push('warning: the answer is INCOMPLETE: some RBAC objects could not be read, so subjects may be missing:')
+    lines.push(report.incomplete.missing.length > 0
+      ? 'warning: the answer is INCOMPLETE: some RBAC objects could not be read, so subjects may be missing:'
+      : 'warning: the answer is INCOMPLETE: some inputs were malformed or unreadable and were skipped, so subjects may be missing:')
     for (const m of report.incomplete.missing) lines.push(`  cannot ${m.description}: ${m.reason}`)
+    const skipped = report.incomplete.skipped ?? []
+    if (skipped.length > 0) {
+      lines.push(`  ${skipped.length} malformed or unreadable input${skipped.length === 1 ? '' : 's'} skipped:`)
+      // Thousands of malformed objects must not drown the terminal: the rest is in -o json.
+      for (const s of skipped.slice(0, MAX_SKIPPED_LINES)) lines.push(`    ${s.source}: ${s.reason}`)
+      if (skipped.length > MAX_SKIPPED_LINES) lines.push(`    ... and ${skipped.length - MAX_SKIPPED_LINES} more (all of them under incomplete.skipped in -o json)`)
+    }
   }
   if (report.confirmation.unverifiedReason) lines.push(`note: answers are unverified: ${report.confirmation.unverifiedReason}`)
+  const failed = report.confirmation.failed
+  if (failed && failed.count > 0) {
+    const causes = failed.causes.map((c) => `${c.count} ${c.cause}`).join('; ')
+    lines.push(`warning: ${failed.count} of ${failed.asked} SubjectAccessReview${failed.asked === 1 ? '' : 's'} could not be used (${causes}): the subjects they concern are unverified`)
+  }
   for (const w of report.warnings) lines.push(`warning: ${w.message}`)
   const denied = report.subjects.filter((s: ReportedSubject) => s.confirmation === 'denied' || s.confirmation === 'partial')
   if (denied.length > 0) {

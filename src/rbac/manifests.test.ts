@@ -177,4 +177,38 @@ rules: []`)
     expect(p.snapshot.clusterRoles).toHaveLength(1)
     expect(p.snapshot.clusterRoles[0]!.rules[0]!.verbs).toEqual(['list'])
   })
+
+  it('skips hostile documents alone, with a reason, and keeps the others', () => {
+    const role = 'kind: ClusterRole\nmetadata: {name: ok}\nrules: [{verbs: [get], apiGroups: [""], resources: [secrets]}]\n'
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]', ...'bcdefgh'.split('').map((l, i) => `${l}: &${l} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(', ')}]`)].join('\n')
+    const p = parseManifests([
+      {file: 'deep.yaml', text: `${role}---\nkind: ClusterRole\nrules: ${'['.repeat(5000)}${']'.repeat(5000)}\n---\n${role.replace('ok', 'ok2')}`},
+      {file: 'bomb.yaml', text: `${bomb}\n---\n${role.replace('ok', 'ok3')}`},
+      {file: 'deep.json', text: '['.repeat(100_000) + ']'.repeat(100_000)},
+      // Under the text bound, Lists inside Lists are still bounded by the walk.
+      {file: 'lists.json', text: '{"kind":"List","items":['.repeat(100) + ']}'.repeat(100)},
+    ])
+    expect(p.snapshot.clusterRoles.map((r) => r.metadata.name)).toEqual(['ok', 'ok2', 'ok3'])
+    expect(p.problems.map((x) => [x.file, x.document, x.message.replace(/\(.*\)/, '(...)')])).toEqual([
+      ['deep.yaml', 2, 'nested deeper than 256 levels (...); document skipped unread'],
+      ['bomb.yaml', 1, 'YAML aliases rejected (...)'],
+      ['deep.json', 1, 'nested deeper than 256 levels; file skipped unread'],
+      ['lists.json', 1, 'lists nested deeper than 32 levels; skipped'],
+    ])
+    expect(p.problems.every((x) => !x.note)).toBe(true)
+  })
+
+  it('counts RBAC objects per file and marks assumptions as notes', () => {
+    const p = parseManifests([
+      {file: 'a.yaml', text: 'kind: Role\nmetadata: {name: r}\nrules: []\n---\nkind: Namespace\nmetadata: {name: n}\n'},
+      {file: 'b.yaml', text: 'kind: Deployment\nmetadata: {name: d}\n'},
+      // A values file is no object; a binding that lost its kind is a skip.
+      {file: 'values.yaml', text: 'replicas: 3\nimage: {tag: v1}\n'},
+      {file: 'kindless.yaml', text: 'metadata: {name: b}\nroleRef: {kind: ClusterRole, name: admin}\n'},
+    ])
+    expect(p.rbacByFile).toEqual({'a.yaml': 1})
+    expect(p.ignored).toEqual({Deployment: 1, '(no kind)': 1})
+    expect(p.problems.filter((x) => !x.note)).toEqual([{file: 'kindless.yaml', document: 1, message: 'object has no kind'}])
+    expect(p.problems.filter((x) => x.note)).toEqual([expect.objectContaining({file: 'a.yaml', note: true})])
+  })
 })

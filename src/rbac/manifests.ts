@@ -2,9 +2,13 @@
 // RoleList/ClusterRoleBindingList...) into an RbacSnapshot. Pure: the caller reads the files.
 // Bad input never throws: each malformed document or object is reported with its file and
 // document number, and skipped; kinds we do not need are counted, not reported one by one.
+// Hostile input is bounded: documents nested deeper than MAX_YAML_DEPTH are skipped before the
+// (recursive) YAML parser sees them, anchors expand at most MAX_YAML_ALIAS_COUNT times, and Lists
+// nest at most MAX_LIST_DEPTH deep (JSON.parse takes any depth; our walk must not).
 import {parseAllDocuments} from 'yaml'
 import {sanitizeForTerminal} from '../lib/sanitize.js'
-import type {Binding, LabelSelector, PolicyRule, RbacSnapshot, Role, RoleRef, ServiceAccountRef, Subject} from './types.js'
+import {MAX_YAML_ALIAS_COUNT, MAX_YAML_DEPTH, splitYamlDocuments, yamlNestingExceeds} from '../lib/yaml-bounds.js'
+import type {Binding, LabelSelector, ObjectMeta, PolicyRule, RbacSnapshot, Role, RoleRef, ServiceAccountRef, Subject} from './types.js'
 
 export interface ManifestSource {
   /** Shown in problems; a path or '-'. */
@@ -19,6 +23,11 @@ export interface ManifestProblem {
   /** Position inside a List, when the object came from one (0-based, as in `items[3]`). */
   item?: number
   message: string
+  /**
+   * Set when nothing was dropped (an assumption was made, such as the `default` namespace).
+   * Every other problem skipped a document, an object or part of one: the answer may lack grants.
+   */
+  note?: true
 }
 
 export interface ParsedManifests {
@@ -29,10 +38,15 @@ export interface ParsedManifests {
   kept: Record<string, number>
   /** Objects of kinds the engine does not read, by kind. */
   ignored: Record<string, number>
+  /** RBAC objects (Role, ClusterRole and bindings) read from each file, before duplicates are merged. */
+  rbacByFile: Record<string, number>
   problems: ManifestProblem[]
 }
 
 const RBAC_KINDS = new Set(['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding'])
+
+/** Lists inside Lists: `kubectl get -o json` makes one level; 32 is far past any real file. */
+const MAX_LIST_DEPTH = 32
 
 export function parseManifests(sources: readonly ManifestSource[]): ParsedManifests {
   const out: ParsedManifests = {
@@ -40,6 +54,7 @@ export function parseManifests(sources: readonly ManifestSource[]): ParsedManife
     documents: 0,
     kept: {},
     ignored: {},
+    rbacByFile: {},
     problems: [],
   }
   // Later definitions of the same object replace earlier ones, as `kubectl apply` would.
@@ -85,6 +100,12 @@ export function parseManifests(sources: readonly ManifestSource[]): ParsedManife
 function splitDocuments(src: ManifestSource, out: ParsedManifests): {index: number; value: unknown}[] {
   const trimmed = src.text.trimStart()
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+    // JSON.parse takes any depth, but what is built from it is walked: a file nested deeper than
+    // any real object (100,000 `[`) is skipped unread, like a YAML document.
+    if (yamlNestingExceeds(src.text, MAX_YAML_DEPTH)) {
+      out.problems.push({file: src.file, document: 1, message: `nested deeper than ${MAX_YAML_DEPTH} levels; file skipped unread`})
+      return []
+    }
     // JSON first: much faster than the YAML parser on large `-o json` dumps.
     try {
       return [{index: 1, value: JSON.parse(src.text) as unknown}]
@@ -106,16 +127,36 @@ function splitDocuments(src: ManifestSource, out: ParsedManifests): {index: numb
   }
   const docs: {index: number; value: unknown}[] = []
   let i = 0
-  for (const doc of parseAllDocuments(src.text, {uniqueKeys: false})) {
-    i++
-    if (doc.errors.length > 0) {
-      out.problems.push({file: src.file, document: i, message: `invalid YAML: ${firstLine(doc.errors[0]!.message)}`})
+  // Each `---` part on its own, so that one document too deep to parse safely is skipped alone.
+  for (const part of splitYamlDocuments(src.text)) {
+    if (yamlNestingExceeds(part.text, MAX_YAML_DEPTH)) {
+      i++
+      out.problems.push({file: src.file, document: i, message: `nested deeper than ${MAX_YAML_DEPTH} levels (line ${part.firstLine}); document skipped unread`})
       continue
     }
+    let parsed
     try {
-      docs.push({index: i, value: doc.toJS({maxAliasCount: 100}) as unknown})
+      parsed = parseAllDocuments(part.text, {uniqueKeys: false})
     } catch (e) {
-      out.problems.push({file: src.file, document: i, message: `unreadable document: ${firstLine((e as Error).message)}`})
+      i++
+      out.problems.push({file: src.file, document: i, message: `invalid YAML: ${firstLine((e as Error).message)}`})
+      continue
+    }
+    for (const doc of Array.isArray(parsed) ? parsed : [parsed]) {
+      // A part holding only comments (or the empty text before a leading `---`) is no document.
+      if (doc.contents === null && doc.errors.length === 0 && !/^---/.test(part.text)) continue
+      i++
+      if (doc.errors.length > 0) {
+        out.problems.push({file: src.file, document: i, message: `invalid YAML: ${firstLine(doc.errors[0]!.message)}`})
+        continue
+      }
+      try {
+        docs.push({index: i, value: doc.toJS({maxAliasCount: MAX_YAML_ALIAS_COUNT}) as unknown})
+      } catch (e) {
+        // The yaml package throws ReferenceError for alias bombs and unresolved aliases: say what it is.
+        const message = firstLine((e as Error).message)
+        out.problems.push({file: src.file, document: i, message: /alias/i.test(message) ? `YAML aliases rejected (${message})` : `unreadable document: ${message}`})
+      }
     }
   }
   return docs
@@ -129,13 +170,21 @@ function collect(
   impliedKind: string | undefined,
   objects: Map<string, {kind: string; value: Role | Binding | ServiceAccountRef | string}>,
   out: ParsedManifests,
+  depth = 0,
 ): void {
   // Problem messages quote names from the input: terminal-safe by construction.
-  const problem = (message: string) =>
-    out.problems.push({file, document, ...(item !== undefined ? {item} : {}), message: sanitizeForTerminal(message)})
+  const problem = (message: string, note?: true) =>
+    out.problems.push({file, document, ...(item !== undefined ? {item} : {}), message: sanitizeForTerminal(message), ...(note ? {note} : {})})
   if (value === null || value === undefined) return // empty document (`---` at the end)
+  if (Array.isArray(value) || (isRecord(value) && typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items))) {
+    // Each level of List is one call deeper: a hostile file nests them by the hundred thousand.
+    if (depth >= MAX_LIST_DEPTH) {
+      problem(`lists nested deeper than ${MAX_LIST_DEPTH} levels; skipped`)
+      return
+    }
+  }
   if (Array.isArray(value)) {
-    value.forEach((v, i) => collect(v, file, document, i, impliedKind, objects, out))
+    value.forEach((v, i) => collect(v, file, document, i, impliedKind, objects, out, depth + 1))
     return
   }
   if (typeof value !== 'object') {
@@ -145,6 +194,12 @@ function collect(
   const obj = value as Record<string, unknown>
   const kind = typeof obj.kind === 'string' && obj.kind.length > 0 ? obj.kind : impliedKind
   if (!kind) {
+    // A Helm values file or a config sitting among manifests is not an object at all; a mapping
+    // that looks like one (metadata, rules, subjects...) but lacks its kind may be a lost grant.
+    if (!['apiVersion', 'metadata', 'rules', 'subjects', 'roleRef', 'aggregationRule', 'items'].some((field) => field in obj)) {
+      out.ignored['(no kind)'] = (out.ignored['(no kind)'] ?? 0) + 1
+      return
+    }
     problem('object has no kind')
     return
   }
@@ -155,7 +210,7 @@ function collect(
     }
     // The API's RoleList/ClusterRoleList... omit kind on their items.
     const itemKind = kind === 'List' ? undefined : kind.slice(0, -'List'.length)
-    obj.items.forEach((v, i) => collect(v, file, document, i, itemKind, objects, out))
+    obj.items.forEach((v, i) => collect(v, file, document, i, itemKind, objects, out, depth + 1))
     return
   }
   if (!RBAC_KINDS.has(kind) && kind !== 'Namespace' && kind !== 'ServiceAccount') {
@@ -173,10 +228,10 @@ function collect(
   if (namespaced) {
     namespace = typeof meta.namespace === 'string' && meta.namespace.length > 0 ? meta.namespace : 'default'
     if (namespace === 'default' && meta.namespace === undefined) {
-      problem(`${kind} "${name}" has no metadata.namespace; assumed "default" (as kubectl apply without -n would)`)
+      problem(`${kind} "${name}" has no metadata.namespace; assumed "default" (as kubectl apply without -n would)`, true)
     }
   }
-  const label = `${kind} "${namespace ? namespace + '/' : ''}${name}"`
+  const label = objectLabel(kind, namespace, name)
   const metadata = {
     name,
     ...(namespace ? {namespace} : {}),
@@ -191,42 +246,64 @@ function collect(
     objects.set(key, {kind, value: {namespace: namespace!, name}})
     return
   }
-  if (kind === 'Role' || kind === 'ClusterRole') {
-    const rules = parseRules(obj.rules, label, problem)
-    if (!rules) return
-    const role: Role = {kind, metadata, rules}
-    if (kind === 'ClusterRole' && obj.aggregationRule !== undefined && obj.aggregationRule !== null) {
-      const agg = obj.aggregationRule
-      if (!isRecord(agg) || (agg.clusterRoleSelectors !== undefined && !Array.isArray(agg.clusterRoleSelectors))) {
-        problem(`${label}: aggregationRule.clusterRoleSelectors must be a list`)
-        return
-      }
-      const selectors: LabelSelector[] = []
-      for (const [i, sel] of ((agg.clusterRoleSelectors as unknown[] | undefined) ?? []).entries()) {
-        if (!isRecord(sel) || (sel.matchLabels !== undefined && !isStringMap(sel.matchLabels)) ||
-          (sel.matchExpressions !== undefined && !Array.isArray(sel.matchExpressions))) {
-          problem(`${label}: aggregationRule.clusterRoleSelectors[${i}] is not a label selector; role skipped`)
-          return
-        }
-        selectors.push(sel as LabelSelector)
-      }
-      role.aggregationRule = {clusterRoleSelectors: selectors}
-    }
-    objects.set(key, {kind, value: role})
-    return
+  if (meta.labels !== undefined && meta.labels !== null && !isStringMap(meta.labels)) {
+    // Labels select ClusterRoles for aggregation: unreadable ones may drop rules from an aggregate.
+    problem(`${label}: metadata.labels must map strings to strings; labels ignored`)
   }
-  // RoleBinding / ClusterRoleBinding
+  const rbacObject = kind === 'Role' || kind === 'ClusterRole' ? roleFromObject(kind, obj, metadata, label, problem) : bindingFromObject(kind as Binding['kind'], obj, metadata, label, problem)
+  if (rbacObject) {
+    objects.set(key, {kind, value: rbacObject})
+    out.rbacByFile[file] = (out.rbacByFile[file] ?? 0) + 1
+  }
+}
+
+/** `ClusterRole "name"`, `RoleBinding "ns/name"`: how problems name an object. */
+export function objectLabel(kind: string, namespace: string | undefined, name: string): string {
+  return `${kind} "${namespace ? namespace + '/' : ''}${name}"`
+}
+
+/**
+ * A Role or ClusterRole from a raw object (a manifest, or an item of the API server's list),
+ * checked field by field: undefined when the object cannot be used at all; a rule that cannot be
+ * read is dropped alone. Every drop is reported through `problem`.
+ */
+export function roleFromObject(kind: Role['kind'], obj: Record<string, unknown>, metadata: ObjectMeta, label: string, problem: (message: string) => void): Role | undefined {
+  const rules = parseRules(obj.rules, label, problem)
+  if (!rules) return undefined
+  const role: Role = {kind, metadata, rules}
+  if (kind === 'ClusterRole' && obj.aggregationRule !== undefined && obj.aggregationRule !== null) {
+    const agg = obj.aggregationRule
+    if (!isRecord(agg) || (agg.clusterRoleSelectors !== undefined && agg.clusterRoleSelectors !== null && !Array.isArray(agg.clusterRoleSelectors))) {
+      problem(`${label}: aggregationRule.clusterRoleSelectors must be a list`)
+      return undefined
+    }
+    const selectors: LabelSelector[] = []
+    for (const [i, sel] of ((agg.clusterRoleSelectors as unknown[] | undefined | null) ?? []).entries()) {
+      if (!isRecord(sel) || (sel.matchLabels !== undefined && !isStringMap(sel.matchLabels)) ||
+        (sel.matchExpressions !== undefined && !Array.isArray(sel.matchExpressions))) {
+        problem(`${label}: aggregationRule.clusterRoleSelectors[${i}] is not a label selector; role skipped`)
+        return undefined
+      }
+      selectors.push(sel as LabelSelector)
+    }
+    role.aggregationRule = {clusterRoleSelectors: selectors}
+  }
+  return role
+}
+
+/** A RoleBinding or ClusterRoleBinding from a raw object, checked like roleFromObject. */
+export function bindingFromObject(kind: Binding['kind'], obj: Record<string, unknown>, metadata: ObjectMeta, label: string, problem: (message: string) => void): Binding | undefined {
   const ref = obj.roleRef
   if (!isRecord(ref) || typeof ref.kind !== 'string' || typeof ref.name !== 'string' || ref.name.length === 0) {
     problem(`${label}: roleRef needs kind and name`)
-    return
+    return undefined
   }
   const roleRef: RoleRef = {apiGroup: typeof ref.apiGroup === 'string' ? ref.apiGroup : 'rbac.authorization.k8s.io', kind: ref.kind, name: ref.name}
   const subjects: Subject[] = []
   if (obj.subjects !== undefined && obj.subjects !== null) {
     if (!Array.isArray(obj.subjects)) {
       problem(`${label}: subjects must be a list`)
-      return
+      return undefined
     }
     for (const [i, s] of obj.subjects.entries()) {
       if (!isRecord(s) || typeof s.kind !== 'string' || typeof s.name !== 'string') {
@@ -241,8 +318,7 @@ function collect(
       })
     }
   }
-  const binding: Binding = {kind: kind as Binding['kind'], metadata, subjects, roleRef}
-  objects.set(key, {kind, value: binding})
+  return {kind, metadata, subjects, roleRef}
 }
 
 function parseRules(raw: unknown, label: string, problem: (m: string) => void): PolicyRule[] | undefined {
@@ -272,7 +348,7 @@ function parseRules(raw: unknown, label: string, problem: (m: string) => void): 
   return rules
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
+export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
@@ -280,7 +356,7 @@ function isStringList(v: unknown): v is string[] {
   return Array.isArray(v) && v.every((x) => typeof x === 'string')
 }
 
-function isStringMap(v: unknown): v is Record<string, string> {
+export function isStringMap(v: unknown): v is Record<string, string> {
   return isRecord(v) && Object.values(v).every((x) => typeof x === 'string')
 }
 

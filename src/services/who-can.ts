@@ -35,7 +35,8 @@ export interface WhoCanOptions {
 
 /**
  * confirmed: the server allows every access RBAC grants; denied: it allows none (RBAC says yes,
- * the server says no); partial: some; unverified: the caller may not ask; offline: no server;
+ * the server says no); partial: some; unverified: the caller may not ask, or a review got no
+ * usable answer (timeout, error, malformed answer: never read as a denial); offline: no server;
  * skipped: --no-confirm.
  */
 export type Confirmation = 'confirmed' | 'denied' | 'partial' | 'unverified' | 'offline' | 'skipped'
@@ -67,12 +68,44 @@ export interface WhoCanReport extends Omit<WhoCanAnswer, 'subjects'> {
   source: {kind: 'manifests'; paths: string[]} | {kind: 'cluster'; server: string; context?: string}
   subjects: ReportedSubject[]
   serverOnly: ServerOnlyGrant[]
-  confirmation: {enabled: boolean; requests: number; unverifiedReason?: string}
-  /** Set when some RBAC objects could not be read: the answer may be missing subjects. */
-  incomplete?: {missing: MissingRead[]}
+  confirmation: {enabled: boolean; requests: number; unverifiedReason?: string; failed?: ReviewFailures}
+  /** Set when some RBAC objects could not be read or were malformed: the answer may be missing subjects. */
+  incomplete?: Incompleteness
   stats: {requests: number; fetchMs: number; analysisMs: number; confirmMs: number; roles: number; bindings: number}
   /** `--indirect` only: kept apart from the direct grants in `subjects`. */
   indirect?: ReportedIndirect[]
+}
+
+/** Why an answer may lack subjects. */
+export interface Incompleteness {
+  /** Lists the caller may not read. */
+  missing: MissingRead[]
+  /**
+   * Inputs skipped as malformed or unreadable: a file, a document of a file, or one object (a
+   * role whose rules are not a list, a binding without roleRef...), each with what is wrong.
+   */
+  skipped?: SkippedInput[]
+}
+
+export interface SkippedInput {
+  /** `FILE: document N`, `ClusterRole "name"`: terminal-safe. */
+  source: string
+  reason: string
+}
+
+/**
+ * SubjectAccessReviews the endpoint did not answer usably (timeouts, errors, malformed answers):
+ * the subjects they concern stay `unverified`; the RBAC answer stands.
+ */
+export interface ReviewFailures {
+  /** Distinct reviews that could not be used, of `asked`. */
+  count: number
+  asked: number
+  /** Of those, answers that were not a valid SubjectAccessReview. */
+  malformed: number
+  causes: {cause: string; count: number}[]
+  /** The endpoint was given up on: no further round of reviews was sent. */
+  gaveUp?: string
 }
 
 /** An indirect path with the API server's word on the access that opens it. */
@@ -98,7 +131,8 @@ async function runOffline(options: WhoCanOptions): Promise<WhoCanReport> {
   const started = performance.now()
   const {loadManifests} = await import('../kube/load-manifests.js')
   const loaded = await loadManifests(options.manifests!)
-  for (const w of loaded.warnings) options.onWarning?.(w)
+  // What was skipped is said once, in the INCOMPLETE account; notes (assumptions) go as they are.
+  for (const w of loaded.notes) options.onWarning?.(w)
   const fetchMs = performance.now() - started
   // Offline there is no context: without -n, the question is about the `default` namespace, as kubectl.
   const namespace = options.allNamespaces ? undefined : (options.namespace ?? 'default')
@@ -113,6 +147,7 @@ async function runOffline(options: WhoCanOptions): Promise<WhoCanReport> {
     confirmation: {enabled: false, requests: 0},
     stats: {requests: 0, fetchMs, analysisMs, confirmMs: 0, ...sizeOf(loaded.snapshot)},
     ...(options.indirect ? {indirect: (await indirectFor(loaded.snapshot, options.allNamespaces, namespace)).map((g) => ({...g, confirmation: 'offline' as const}))} : {}),
+    ...(loaded.skipped.length > 0 ? {incomplete: {missing: [], skipped: loaded.skipped}} : {}),
   }
 }
 
@@ -142,18 +177,39 @@ async function runConnected(options: WhoCanOptions): Promise<WhoCanReport> {
   const confirmStart = performance.now()
   let subjects: ReportedSubject[] = answer.subjects.map((s) => ({...s, confirmation: 'skipped' as const}))
   let serverOnly: ServerOnlyGrant[] = []
+  let serverOnlyGap: MissingRead | undefined
+  const rounds: ReviewFailures[] = []
   const confirmation: WhoCanReport['confirmation'] = {enabled: options.confirm, requests: 0}
   if (options.confirm) {
     options.onProgress?.('confirming with SubjectAccessReview')
     const confirmed = await confirm(client, answer.subjects, question.targets, options)
     subjects = answer.subjects.map((s, i) => ({...s, ...confirmed.results[i]!}))
     confirmation.requests = confirmed.requests
+    rounds.push(confirmed.failed)
     if (confirmed.unverifiedReason) confirmation.unverifiedReason = confirmed.unverifiedReason
-    if (options.checkServiceAccounts && !confirmed.unverifiedReason) {
+    if (options.checkServiceAccounts && confirmed.failed.gaveUp) {
+      // Asking about every ServiceAccount of an endpoint that stopped answering would only wait again.
+      serverOnlyGap = {
+        kind: 'subjectaccessreviews.authorization.k8s.io',
+        verb: 'create',
+        reason: confirmed.failed.gaveUp,
+        description: 'ask about the ServiceAccounts RBAC does not name (--check-serviceaccounts)',
+      }
+    } else if (options.checkServiceAccounts && !confirmed.unverifiedReason) {
       const known = new Set(answer.subjects.map((s) => s.key))
       const found = await findServerOnlyGrants(client, fetched.snapshot, fetched.snapshot.serviceAccounts ?? [], known, question, namespace, options)
       serverOnly = found.grants
       confirmation.requests += found.requests
+      rounds.push(found.failed)
+      if (found.failed.count > 0) {
+        // Here a review that went unanswered may hide a grant: that part of the answer is missing.
+        serverOnlyGap = {
+          kind: 'subjectaccessreviews.authorization.k8s.io',
+          verb: 'create',
+          reason: found.failed.causes.map((c) => `${c.count} ${c.cause}`).join('; '),
+          description: `ask about ${found.failed.count} of ${found.failed.asked} ServiceAccount questions (--check-serviceaccounts)`,
+        }
+      }
     }
   }
   const confirmMs = performance.now() - confirmStart
@@ -166,13 +222,15 @@ async function runConnected(options: WhoCanOptions): Promise<WhoCanReport> {
     confirmation,
     stats: {requests: client.requestCount, fetchMs, analysisMs, confirmMs, ...sizeOf(fetched.snapshot)},
   }
-  if (fetched.missing.length > 0) report.incomplete = {missing: fetched.missing}
+  const missing = serverOnlyGap ? [...fetched.missing, serverOnlyGap] : fetched.missing
+  const skipped = fetched.malformed.map((m): SkippedInput => ({source: m.object, reason: m.problem}))
+  if (missing.length > 0 || skipped.length > 0) report.incomplete = {missing, ...(skipped.length > 0 ? {skipped} : {})}
   if (options.indirect) {
     const indirect: ReportedIndirect[] = (await indirectFor(fetched.snapshot, options.allNamespaces, namespace)).map((g) => ({
       ...g,
       confirmation: options.confirm ? 'unverified' : 'skipped',
     }))
-    if (options.confirm && !confirmation.unverifiedReason) {
+    if (options.confirm && !confirmation.unverifiedReason && !rounds.some((r) => r.gaveUp)) {
       // The same SubjectAccessReviews for each indirect path (the Node authorizer's entry is not an
       // RBAC grant: its access is per node and pod, so it stays unverified).
       options.onProgress?.('confirming the indirect paths with SubjectAccessReview')
@@ -181,8 +239,17 @@ async function runConnected(options: WhoCanOptions): Promise<WhoCanReport> {
       const confirmed = await confirm(client, rbacGrants, indirectTargets(), options)
       rbacGrants.forEach((g, i) => Object.assign(g, confirmed.results[i]))
       confirmation.requests += confirmed.requests
+      rounds.push(confirmed.failed)
     }
     report.indirect = indirect
+  }
+  const failed = mergeFailures(rounds)
+  if (failed.count > 0) confirmation.failed = failed
+  if (failed.malformed > 0) {
+    // A server that answers reviews with malformed objects is not one whose other answers can be
+    // taken at their word either: as with a malformed RBAC object, the answer is marked incomplete.
+    const skipped = [...(report.incomplete?.skipped ?? []), {source: 'access review answers', reason: `${failed.malformed} malformed (no status, or an allowed that is not a boolean): the subjects they concern are unverified`}]
+    report.incomplete = {missing: report.incomplete?.missing ?? [], skipped}
   }
   client.close()
   return report
@@ -231,7 +298,7 @@ async function confirm(
   subjects: readonly ConfirmableGrant[],
   targetList: readonly WhoCanTarget[],
   options: WhoCanOptions,
-): Promise<{results: {confirmation: Confirmation; checks: AccessCheck[]}[]; requests: number; unverifiedReason?: string}> {
+): Promise<{results: {confirmation: Confirmation; checks: AccessCheck[]}[]; requests: number; unverifiedReason?: string; failed: ReviewFailures}> {
   const {reviewAccess} = await import('../kube/access-review.js')
   const targets = new Map(targetList.map((t) => [targetLabel(t), t]))
   const questions: AccessQuestion[] = []
@@ -259,8 +326,32 @@ async function confirm(
   return {
     results: checks.map((c) => ({confirmation: verdict(c), checks: c})),
     requests: result.requests,
+    failed: failuresOf(result),
     ...(result.message ? {unverifiedReason: result.message} : {}),
   }
+}
+
+function failuresOf(result: AccessReviewResult): ReviewFailures {
+  return {count: result.failures.reduce((n, f) => n + f.count, 0), asked: result.asked, malformed: result.malformed, causes: result.failures, ...(result.gaveUp ? {gaveUp: result.gaveUp} : {})}
+}
+
+/** Several rounds of reviews (subjects, server-only, indirect) add up into one account. */
+function mergeFailures(rounds: readonly ReviewFailures[]): ReviewFailures {
+  const total: ReviewFailures = {count: 0, asked: 0, malformed: 0, causes: []}
+  for (const round of rounds) {
+    total.count += round.count
+    total.asked += round.asked
+    total.malformed += round.malformed
+    for (const c of round.causes) {
+      const same = total.causes.find((t) => t.cause === c.cause)
+      if (same) same.count += c.count
+      else total.causes.push({...c})
+    }
+  }
+  total.causes.sort((a, b) => b.count - a.count)
+  const gaveUp = rounds.find((r) => r.gaveUp)?.gaveUp
+  if (gaveUp) total.gaveUp = gaveUp
+  return total
 }
 
 function verdict(checks: AccessCheck[]): Confirmation {
@@ -286,7 +377,7 @@ async function findServerOnlyGrants(
   question: Question,
   namespace: string | undefined,
   options: WhoCanOptions,
-): Promise<{grants: ServerOnlyGrant[]; requests: number}> {
+): Promise<{grants: ServerOnlyGrant[]; requests: number; failed: ReviewFailures}> {
   const {reviewAccess} = await import('../kube/access-review.js')
   const {authorize, indexSnapshot} = await import('../rbac/authorizer.js')
   const index = indexSnapshot(snapshot)
@@ -320,7 +411,7 @@ async function findServerOnlyGrants(
     bySa.set(p.sa, [...(bySa.get(p.sa) ?? []), check])
   })
   const grants = [...bySa.entries()].map(([i, checks]) => ({kind: 'ServiceAccount' as const, namespace: candidates[i]!.namespace, name: candidates[i]!.name, checks}))
-  return {grants, requests: result.requests}
+  return {grants, requests: result.requests, failed: failuresOf(result)}
 }
 
 function toQuestion(identity: {user: string; groups: string[]}, verb: string, target: WhoCanTarget, namespace: string): AccessQuestion {

@@ -68,6 +68,16 @@ export interface FakeApiServerOptions {
    * nodes are listed at /api/v1/nodes with the control-plane label.
    */
   nodeLogs?: Record<string, Record<string, string | Buffer>>
+
+  // ---- Hostile SubjectAccessReview answers (h14-verify: review confirmation hardening) ----
+  /**
+   * Overrides the answer to a SubjectAccessReview (or Local/Self...) after it was decided:
+   * `'hang'` never answers (the connection stays open until stop()), `'reset'` destroys the
+   * connection, a string is sent as the 201 body as is (malformed objects, non-JSON garbage),
+   * undefined answers normally. `status` is what the server would have said.
+   */
+  reviewAnswer?: (status: Record<string, unknown>, request: LoggedRequest) => 'hang' | 'reset' | string | undefined
+  // ---- end of h14-verify options ----
 }
 
 export interface LoggedRequest {
@@ -382,6 +392,18 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     if (verdict.denied) status.denied = true
     if (verdict.reason) status.reason = verdict.reason
     if (verdict.evaluationError) status.evaluationError = verdict.evaluationError
+    // ---- h14-verify: hostile review answers (options.reviewAnswer) ----
+    const hostile = options.reviewAnswer?.(status, entry)
+    if (hostile === 'hang') return
+    if (hostile === 'reset') {
+      res.socket?.destroy()
+      return
+    }
+    if (hostile !== undefined) {
+      send(res, entry, 201, hostile)
+      return
+    }
+    // ---- end of h14-verify ----
     send(res, entry, 201, JSON.stringify({kind: def.kind, apiVersion: 'authorization.k8s.io/v1', metadata: {creationTimestamp: null}, spec, status}))
   }
 

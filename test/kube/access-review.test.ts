@@ -1,7 +1,7 @@
 // SubjectAccessReview and discovery against the fake API server, whose authorizer is scripted
 // like a webhook: it may allow what RBAC does not, and deny what RBAC allows.
 import {afterEach, describe, expect, it} from 'vitest'
-import {discoverResources, questionKey, reviewAccess, type AccessQuestion} from '../../src/kube/access-review.js'
+import {discoverResources, questionKey, readStatus, reviewAccess, type AccessQuestion} from '../../src/kube/access-review.js'
 import {KubeClient} from '../../src/kube/client.js'
 import {loadKubeConfig} from '../../src/kube/config.js'
 import type {RequestAttributes} from '../../src/rbac/types.js'
@@ -127,6 +127,74 @@ describe('reviewAccess', () => {
     expect(result.answers[0]).toMatchObject({allowed: true, unverified: false})
     expect(result.answers[1]).toMatchObject({allowed: false, unverified: true})
     expect(result.answers[1]!.evaluationError).toMatch(/exactly one of nonResourceAttributes or resourceAttributes/)
+  })
+})
+
+describe('reviewAccess when the endpoint hangs, fails or answers malformed objects', () => {
+  const many = (n: number) => Array.from({length: n}, (_, i): AccessQuestion => ({user: `user-${i}`, resourceAttributes: secretsIn('prod')}))
+
+  it('a review that never answers costs one timeout: the rest is not sent, every answer unverified', async () => {
+    const {server, client} = await serve({authorize: () => true, reviewAnswer: () => 'hang'})
+    const result = await reviewAccess(client, many(20), {timeoutMs: 200})
+    expect(result.unverified).toBe(false)
+    expect(result.requests).toBe(1)
+    expect(server.requests.filter((r) => r.method === 'POST')).toHaveLength(1)
+    expect(result.answers.every((a) => a.unverified && !a.allowed && !a.denied)).toBe(true)
+    expect(result.failures).toEqual([
+      {cause: 'not sent: the endpoint answered no review within 200ms', count: 19},
+      {cause: 'timed out after 200ms', count: 1},
+    ])
+  })
+
+  it('an endpoint that fails every review is given up on after 5 failures in a row', async () => {
+    const {client} = await serve({authorize: (user, attributes) => {
+      if (attributes.kind === 'resource' && attributes.resource === 'subjectaccessreviews') throw new Error('boom')
+      return true
+    }})
+    const result = await reviewAccess(client, many(40), {concurrency: 1})
+    expect(result.requests).toBe(5)
+    expect(result.failures).toEqual([{cause: 'not sent after 5 failures in a row', count: 35}, {cause: 'HTTP 500 InternalError', count: 5}])
+    expect(result.answers.every((a) => a.unverified)).toBe(true)
+  })
+
+  it('malformed answers are unverified and counted, never denied', async () => {
+    const bodies = [
+      JSON.stringify({kind: 'SubjectAccessReview'}),
+      JSON.stringify({status: {allowed: 'false'}}),
+      JSON.stringify({status: {allowed: null}}),
+      JSON.stringify({status: {allowed: false, denied: 'yes'}}),
+      'null',
+      '[]',
+    ]
+    let n = 0
+    const {client} = await serve({authorize: () => true, reviewAnswer: (status) => (n++ % 2 === 0 ? bodies[(n >> 1) % bodies.length] : JSON.stringify({status}))})
+    const result = await reviewAccess(client, many(12), {concurrency: 1})
+    expect(result.malformed).toBe(6)
+    expect(result.answers.filter((a) => a.unverified)).toHaveLength(6)
+    expect(result.answers.filter((a) => !a.unverified).every((a) => a.allowed)).toBe(true)
+    expect(result.answers.some((a) => a.denied)).toBe(false)
+    expect(result.failures.every((f) => f.cause.startsWith('malformed answer: '))).toBe(true)
+  })
+
+  it('the time allowed for all reviews together bounds a slow endpoint', async () => {
+    const {client} = await serve({authorize: () => true, delayMs: (r) => (r.method === 'POST' ? 100 : 0)})
+    const result = await reviewAccess(client, many(50), {concurrency: 1, timeoutMs: 1000, budgetMs: 350})
+    expect(result.requests).toBeLessThan(50)
+    expect(result.failures.find((f) => f.cause.startsWith('not sent: the 350ms allowed'))?.count).toBe(50 - result.requests)
+  })
+})
+
+describe('readStatus', () => {
+  it('reads only a boolean allowed as an answer', () => {
+    expect(readStatus({status: {allowed: true, reason: 'r'}})).toEqual({allowed: true, denied: false, reason: 'r', evaluationError: ''})
+    expect(readStatus({status: {allowed: false, denied: true}})).toEqual({allowed: false, denied: true, reason: '', evaluationError: ''})
+    expect(readStatus({})).toBe('no status')
+    expect(readStatus(null)).toBe('the answer is null, not an object')
+    expect(readStatus({status: 'yes'})).toBe('status is a string')
+    expect(readStatus({status: {}})).toBe('status.allowed is missing')
+    expect(readStatus({status: {allowed: 'true'}})).toBe('status.allowed is a string')
+    expect(readStatus({status: {allowed: true, denied: true}})).toBe('status.allowed and status.denied are both true')
+    expect(readStatus({status: {allowed: true, reason: 7}})).toBe('status.reason is a number')
   })
 })
 

@@ -133,3 +133,28 @@ describe('fetchRbacSnapshot', () => {
     expect(snapshot.clusterRoles[0]!.metadata.annotations).toEqual({team: 'a'})
   })
 })
+
+describe('fetchRbacSnapshot with malformed objects from the server', () => {
+  it('records each malformed object with kind, namespace and name, and keeps the rest', async () => {
+    const good: Role = {kind: 'ClusterRole', metadata: {name: 'good'}, rules: [{verbs: ['get'], apiGroups: [''], resources: ['secrets']}]}
+    const rbac = {
+      roles: [{kind: 'Role', metadata: {name: 'r', namespace: 'n'}, rules: [{verbs: 'get', resources: ['secrets']}, {verbs: ['list'], resources: ['pods'], apiGroups: ['']}]}],
+      clusterRoles: [good, {kind: 'ClusterRole', metadata: {name: 'not-a-list'}, rules: 'get secrets'}, {kind: 'ClusterRole', metadata: {name: 'esc\u001b[2J'}, rules: 5}],
+      roleBindings: [{kind: 'RoleBinding', metadata: {name: 'rb', namespace: 'n'}, roleRef: 'admin', subjects: [{kind: 'User', name: 'u'}]}],
+      clusterRoleBindings: [{kind: 'ClusterRoleBinding', metadata: {name: 'crb'}, roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'good'}, subjects: {kind: 'User', name: 'u'}}],
+    } as unknown as RbacSnapshot
+    const {client} = await serve({store: {rbac}})
+    const {snapshot, malformed} = await fetchRbacSnapshot(client)
+    expect(snapshot.clusterRoles.map((r) => r.metadata.name)).toEqual(['good'])
+    expect(snapshot.roles[0]!.rules).toEqual([{verbs: ['list'], resources: ['pods'], apiGroups: ['']}])
+    expect(snapshot.roleBindings).toEqual([])
+    expect(snapshot.clusterRoleBindings).toEqual([])
+    expect(malformed).toEqual([
+      {object: 'Role "n/r"', problem: 'rules[0].verbs must be a list of strings; rule skipped'},
+      {object: 'ClusterRole "esc\\x1b[2J"', problem: 'rules must be a list'},
+      {object: 'ClusterRole "not-a-list"', problem: 'rules must be a list'},
+      {object: 'RoleBinding "n/rb"', problem: 'roleRef needs kind and name'},
+      {object: 'ClusterRoleBinding "crb"', problem: 'subjects must be a list'},
+    ])
+  })
+})
