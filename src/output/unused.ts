@@ -92,7 +92,7 @@ function objectsText(e: Evidence): string {
 /** stderr lines: what the reader should know about the completeness of the join. */
 export function unusedDiagnostics(report: UnusedReport): string[] {
   const lines: string[] = []
-  if (report.incomplete) lines.push('warning: the answer is INCOMPLETE: some RBAC objects could not be read, so subjects may be missing')
+  if (report.incomplete) lines.push('warning: the answer is INCOMPLETE: some RBAC objects could not be read or were malformed (named above), so subjects may be missing')
   for (const w of report.warnings) lines.push(`warning: ${w}`)
   const w = report.window
   const span = w.firstEvent ? `events from ${w.firstEvent} to ${w.lastEvent}` : 'no events'

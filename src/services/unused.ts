@@ -141,7 +141,8 @@ export interface UnusedReport {
   denied: DeniedAccess[]
   suggestions: Suggestion[]
   warnings: string[]
-  incomplete?: {missing: MissingRead[]}
+  /** RBAC objects the answer lacks: lists that could not be read, inputs or objects skipped as malformed or unreadable (named in `warnings`). */
+  incomplete?: {missing: MissingRead[]; skipped?: {source: string; reason: string}[]}
 }
 
 const MAX_OBJECTS = 20
@@ -197,15 +198,15 @@ export async function runUnused(options: UnusedOptions): Promise<UnusedReport> {
     suggestions: result.suggestions,
     warnings: [...loaded.warnings, ...result.warnings],
   }
-  if (loaded.missing.length > 0) report.incomplete = {missing: loaded.missing}
+  if (loaded.missing.length > 0 || loaded.skipped.length > 0) report.incomplete = {missing: loaded.missing, ...(loaded.skipped.length > 0 ? {skipped: loaded.skipped} : {})}
   return report
 }
 
-async function loadSnapshot(options: UnusedOptions): Promise<{snapshot: RbacSnapshot; source: UnusedReport['source']; warnings: string[]; missing: MissingRead[]}> {
+async function loadSnapshot(options: UnusedOptions): Promise<{snapshot: RbacSnapshot; source: UnusedReport['source']; warnings: string[]; missing: MissingRead[]; skipped: {source: string; reason: string}[]}> {
   if (options.manifests && options.manifests.length > 0) {
     const {loadManifests} = await import('../kube/load-manifests.js')
     const loaded = await loadManifests(options.manifests)
-    return {snapshot: loaded.snapshot, source: {kind: 'manifests', paths: options.manifests}, warnings: loaded.warnings, missing: []}
+    return {snapshot: loaded.snapshot, source: {kind: 'manifests', paths: options.manifests}, warnings: loaded.warnings, missing: [], skipped: loaded.skipped}
   }
   const {createKubeClient} = await import('../kube/client.js')
   const {fetchRbacSnapshot} = await import('../kube/rbac-fetch.js')
@@ -216,8 +217,12 @@ async function loadSnapshot(options: UnusedOptions): Promise<{snapshot: RbacSnap
     return {
       snapshot: fetched.snapshot,
       source: {kind: 'cluster', server: client.server, ...(client.config.contextName ? {context: client.config.contextName} : {})},
-      warnings: fetched.missing.map((m) => `cannot ${m.description}: ${m.reason} (the answer may miss subjects)`),
+      warnings: [
+        ...fetched.missing.map((m) => `cannot ${m.description}: ${m.reason} (the answer may miss subjects)`),
+        ...fetched.malformed.map((m) => `skipped ${m.object}: ${m.problem} (malformed; the answer may miss subjects)`),
+      ],
       missing: fetched.missing,
+      skipped: fetched.malformed.map((m) => ({source: m.object, reason: m.problem})),
     }
   } finally {
     client.close()

@@ -192,6 +192,26 @@ describe('unused, through the built executable', () => {
     }
   })
 
+  it('is INCOMPLETE (exit 8) when a manifest input or an RBAC object was skipped, as who-can is', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ksa-unused-skip-'))
+    const rbac = join(dir, 'rbac')
+    const {cp, mkdir} = await import('node:fs/promises')
+    await mkdir(rbac)
+    await cp(RBAC, rbac, {recursive: true})
+    await writeFile(join(rbac, 'zz-deep.json'), '['.repeat(100_000) + ']'.repeat(100_000))
+    await writeFile(join(rbac, 'zz-bad-role.yaml'), 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: broken}\nrules: {verbs: [get]}\n')
+    const clean = await runCli(['unused', '--manifests', RBAC, '-f', LOG, '-o', 'json'])
+    const result = await runCli(['unused', '--manifests', rbac, '-f', LOG, '-o', 'json'])
+    expect(result.stderr).not.toMatch(/\n\s+at /)
+    expect(result.exitCode, result.stderr).toBe(8)
+    expect(result.stderr).toMatch(/zz-deep\.json/)
+    expect(result.stderr).toMatch(/broken/)
+    const report = JSON.parse(result.stdout) as Report & {incomplete?: {skipped?: {source: string}[]}}
+    expect(report.incomplete?.skipped?.length).toBe(2)
+    // The rest of the answer stands.
+    expect(report.subjects.map((s) => [s.key, s.class])).toEqual((JSON.parse(clean.stdout) as Report).subjects.map((s) => [s.key, s.class]))
+  })
+
   it('never prints the planted secret value of the sample log, in any format', async () => {
     for (const format of ['table', 'json', 'yaml']) {
       const result = await runCli(['unused', '--manifests', SAMPLES_RBAC, '-f', SAMPLE_LOG, '--indirect', '-o', format])
