@@ -83,7 +83,7 @@ function judge(expect: ExpectStatic, run: Run, cluster: string, allowed: Ending[
   expect(run.killed, `the CLI had to be stopped: ${run.killed}\n${run.stderr.slice(0, 2000)}`).toBeUndefined()
   expect(run.stderr, 'no stack trace').not.toMatch(STACK_TRACE)
   // oclif wraps a long error at 80 columns, continuing with ` ›`: match the message as one line.
-  const flat = run.stderr.replace(/\n\s*›\s+/g, ' ')
+  const flat = run.stderr.replace(/\s*\n\s*›\s+/g, ' ')
   const errLines = run.stderr.split('\n').filter((l) => l.trim() !== '')
   const detail = (errLines.find((l) => /error/i.test(l)) ?? errLines.find((l) => /INCOMPLETE/.test(l)) ?? errLines[0] ?? '').trim().slice(0, 140)
   let ending: Ending
