@@ -85,7 +85,8 @@ function judge(expect: ExpectStatic, run: Run, cluster: string, allowed: Ending[
   // oclif wraps a long error at 80 columns, continuing with ` ›`: match the message as one line.
   const flat = run.stderr.replace(/\s*\n\s*›\s+/g, ' ')
   const errLines = run.stderr.split('\n').filter((l) => l.trim() !== '')
-  const detail = (errLines.find((l) => /error/i.test(l)) ?? errLines.find((l) => /INCOMPLETE/.test(l)) ?? errLines[0] ?? '').trim().slice(0, 140)
+  const flatLines = flat.split('\n').filter((l) => l.trim() !== '')
+  const detail = (flatLines.find((l) => /error/i.test(l)) ?? flatLines.find((l) => /does not end/.test(l)) ?? flatLines.find((l) => /INCOMPLETE/.test(l)) ?? flatLines[0] ?? '').trim().slice(0, 200)
   let ending: Ending
   if (run.exitCode === 0) {
     const subjects = (JSON.parse(run.stdout) as {subjects: Subject[]}).subjects
