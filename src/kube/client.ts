@@ -1,6 +1,11 @@
 // Our own request layer on node:https. client-node's generated APIs cannot send several
 // Impersonate-Group headers, have no request timeout, and decode every object into class
 // instances; here a request is one JSON document over a keep-alive connection.
+// Hostile or broken servers are bounded: connections (direct or through the kubeconfig's or the
+// environment's proxy) are made in transport.ts with kubectl's connect and TLS handshake
+// timeouts; a response that makes no progress for a minute fails even without
+// --request-timeout; buffered bodies are capped by --max-response-size; a paged list whose
+// continue tokens never end it fails as a KubeListError.
 import {createHash} from 'node:crypto'
 import http from 'node:http'
 import https from 'node:https'
@@ -239,8 +244,9 @@ export class KubeClient {
    * GET a path and stream its body (node logs through the API server proxy can be gigabytes, so
    * they are never buffered whole). Same auth, TLS, impersonation and typed status errors as
    * `request`; 429 and an expired refreshable credential are retried before the body starts. The
-   * request timeout covers the wait for the response headers, not the transfer. Aborting the
-   * signal destroys the connection and ends the iteration with an AbortError.
+   * request timeout covers the wait for the response headers, not the transfer; the no-progress
+   * bound covers both, and --max-response-size does not apply. Aborting the signal destroys the
+   * connection and ends the iteration with an error.
    */
   async stream(path: string, options: {signal?: AbortSignal; accept?: string; query?: RequestOptions['query']; timeoutMs?: number} = {}): Promise<AsyncIterable<Buffer>> {
     let throttled = 0

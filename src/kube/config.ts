@@ -6,6 +6,8 @@
 //    from `-n`, else the context, else `default`.
 //  - `--server`, `--token`, `--certificate-authority`, `--insecure-skip-tls-verify` override the
 //    cluster and user.
+//  - The cluster's `proxy-url` (http, https, socks5) is the proxy; without one, HTTPS_PROXY /
+//    HTTP_PROXY and NO_PROXY decide, as client-go's ProxyFromEnvironment.
 // The files are parsed here with `yaml`, not with client-node's KubeConfig: importing
 // @kubernetes/client-node costs about a second of startup, more than the whole of a typical run.
 // client-node is imported lazily only for a user with an `auth-provider` (gcp, oidc, azure),

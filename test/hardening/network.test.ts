@@ -82,6 +82,7 @@ async function runMeasured(args: string[], options: {env?: Record<string, string
 function judge(expect: ExpectStatic, run: Run, cluster: string, allowed: Ending[], errorSays?: RegExp): {ending: Ending; detail: string} {
   expect(run.killed, `the CLI had to be stopped: ${run.killed}\n${run.stderr.slice(0, 2000)}`).toBeUndefined()
   expect(run.stderr, 'no stack trace').not.toMatch(STACK_TRACE)
+  expect(run.stderr, 'no node warnings').not.toMatch(/DeprecationWarning|MaxListenersExceeded|ExperimentalWarning/)
   // oclif wraps a long error at 80 columns, continuing with ` ›`: match the message as one line.
   const flat = run.stderr.replace(/\s*\n\s*›\s+/g, ' ')
   const errLines = run.stderr.split('\n').filter((l) => l.trim() !== '')

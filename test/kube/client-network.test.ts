@@ -1,8 +1,11 @@
 // The request layer against hostile servers and through proxies, with the bounds made short
 // (client options) so that each case takes a moment. The built CLI meets the same servers with
 // the real defaults in test/hardening/network.test.ts.
+import {readFile} from 'node:fs/promises'
 import http from 'node:http'
+import https from 'node:https'
 import net from 'node:net'
+import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {KubeClient} from '../../src/kube/client.js'
 import {loadKubeConfig} from '../../src/kube/config.js'
@@ -199,6 +202,37 @@ describe('proxies', () => {
     for await (const chunk of await client.stream('/api/v1/nodes/n1/proxy/logs/audit.log')) chunks.push(chunk)
     expect(Buffer.concat(chunks).toString()).toBe('line\n')
     expect(proxy.tunnels()).toBe(2)
+  })
+
+  it('speaks TLS to an https:// proxy, trusting the cluster CA for it (with the system roots), and sends its basic auth', async () => {
+    const server = await start()
+    let tunnels = 0
+    let auth: string | undefined
+    // The fake server's own certificate (127.0.0.1, signed by the kubeconfig's CA) serves the proxy.
+    const proxy = https.createServer({cert: await readFile(path.join(server.dir, 'server.crt')), key: await readFile(path.join(server.dir, 'server.key'))})
+    proxy.on('connect', (req: http.IncomingMessage, socket: net.Socket) => {
+      auth = req.headers['proxy-authorization']
+      socket.on('error', () => {})
+      const upstream = net.connect(Number(/:(\d+)$/.exec(req.url ?? '')?.[1]), '127.0.0.1', () => {
+        tunnels++
+        socket.write('HTTP/1.1 200 OK\r\n\r\n')
+        socket.pipe(upstream).pipe(socket)
+      })
+      upstream.on('error', () => socket.destroy())
+      upstream.on('close', () => socket.destroy())
+      socket.on('close', () => upstream.destroy())
+    })
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+    closers.push(() => new Promise((resolve) => {
+      proxy.closeAllConnections()
+      proxy.close(() => resolve())
+    }))
+    const url = `https://us%40er:p%3Ass@127.0.0.1:${(proxy.address() as net.AddressInfo).port}`
+    const client = new KubeClient({...(await loadKubeConfig({kubeconfig: server.kubeconfigPath}, {})), proxy: new URL(url)})
+    clients.push(client)
+    await expect(client.get('/version')).resolves.toMatchObject({gitVersion: 'v1.32.0-fake'})
+    expect(tunnels).toBe(1)
+    expect(auth).toBe(`Basic ${Buffer.from('us@er:p:ss').toString('base64')}`)
   })
 
   it('says in one line that the proxy refused, without its password', async () => {
