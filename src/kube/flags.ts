@@ -64,7 +64,7 @@ export const kubeFlags = {
     parse: async (input: string) => parseRequestTimeout(input),
   })(),
   'max-response-size': Flags.custom<number>({
-    description: 'Largest API response held in memory (responses read at the same time count together), e.g. 64Mi, 256Mi. A server that sends more is cut off with an error. Streams (node logs) are not limited.',
+    description: 'Largest API response held in memory (responses read at the same time count together), e.g. 64Mi; default 256Mi, at most 500Mi. A server that sends more is cut off with an error. Streams (node logs) are not limited.',
     helpGroup,
     parse: async (input: string) => parseByteSize(input),
   })(),
