@@ -84,9 +84,9 @@ function judge(expect: ExpectStatic, run: Run, cluster: string, allowed: Ending[
   expect(run.stderr, 'no stack trace').not.toMatch(STACK_TRACE)
   expect(run.stderr, 'no node warnings').not.toMatch(/DeprecationWarning|MaxListenersExceeded|ExperimentalWarning/)
   // oclif wraps a long error at 80 columns, continuing with ` ›`: match the message as one line.
-  const flat = run.stderr.replace(/\s*\n\s*›\s+/g, ' ')
+  const flat = run.stderr.replace(/\s*\n\s*›[ \t]+(?=\S)(?!Error:)/g, ' ')
   const errLines = run.stderr.split('\n').filter((l) => l.trim() !== '')
-  const flatLines = flat.split('\n').filter((l) => l.trim() !== '')
+  const flatLines = flat.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('warning: discovery'))
   const detail = (flatLines.find((l) => /error/i.test(l)) ?? flatLines.find((l) => /does not end/.test(l)) ?? flatLines.find((l) => /INCOMPLETE/.test(l)) ?? flatLines[0] ?? '').trim().slice(0, 200)
   let ending: Ending
   if (run.exitCode === 0) {
