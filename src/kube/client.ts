@@ -1,11 +1,34 @@
 // Our own request layer on node:https. client-node's generated APIs cannot send several
 // Impersonate-Group headers, have no request timeout, and decode every object into class
 // instances; here a request is one JSON document over a keep-alive connection.
+// Hostile or broken servers are bounded: connections (direct or through the kubeconfig's or the
+// environment's proxy) are made in transport.ts with kubectl's connect and TLS handshake
+// timeouts; a response that makes no progress for a minute fails even without
+// --request-timeout; buffered bodies are capped by --max-response-size; a paged list whose
+// continue tokens never end it fails as a KubeListError.
+import {createHash} from 'node:crypto'
 import http from 'node:http'
 import https from 'node:https'
 import type {ResolvedKubeConfig} from './config.js'
 import type {Credentials} from './credentials.js'
-import {apiErrorFor, KubeApiError, KubeConfigError, KubeConnectionError, KubeExpiredError, KubeTimeoutError, type KubeStatus} from './errors.js'
+import {
+  apiErrorFor,
+  KubeApiError,
+  KubeConfigError,
+  KubeConnectionError,
+  KubeExpiredError,
+  KubeListError,
+  KubeResponseTooLargeError,
+  KubeTimeoutError,
+  type KubeStatus,
+} from './errors.js'
+import {createAgent, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS} from './transport.js'
+
+/**
+ * Backstop of a paged list: 10,000 pages of 500 are five million objects, more than etcd holds
+ * for any cluster. A server that keeps sending fresh continue tokens and new objects stops here.
+ */
+export const MAX_LIST_PAGES = 10_000
 
 /** Accept header of a metadata-only list: the server sends names/labels/annotations, never `data`. */
 export const METADATA_ONLY_ACCEPT = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json'
@@ -51,6 +74,24 @@ export interface KubeClientOptions {
   /** For tests: how to wait. */
   sleep?: (ms: number) => Promise<void>
   userAgent?: string
+  /** TCP connect, proxy negotiation included (kubectl: 30 s). */
+  connectTimeoutMs?: number
+  /** TLS handshake (kubectl: 10 s). */
+  tlsHandshakeTimeoutMs?: number
+  /** A response (headers or body) that sends nothing for this long fails; a longer --request-timeout replaces it. */
+  idleTimeoutMs?: number
+  /** Overrides the config's --max-response-size (tests). */
+  maxResponseBytes?: number
+  /** Pages after which a list is taken as endless. */
+  maxListPages?: number
+}
+
+/** A buffered response being read: its bytes count against --max-response-size. */
+interface Buffering {
+  method: string
+  path: string
+  bytes: number
+  abort: (error: Error) => void
 }
 
 interface RawResponse {
@@ -64,9 +105,14 @@ export class KubeClient {
   readonly config: ResolvedKubeConfig
   /** HTTP requests sent, retries included: the benchmark's request count. */
   requestCount = 0
-  private readonly agent: https.Agent | http.Agent
+  private readonly agent: http.Agent
+  /** Streams hold their connection for long: fresh connections, not the shared keep-alive pool. */
+  private readonly streamAgent: http.Agent
   private readonly options: Required<Omit<KubeClientOptions, 'onWarning'>> & Pick<KubeClientOptions, 'onWarning'>
   private readonly base: URL
+  /** Buffered bodies being read, and their bytes together: the --max-response-size budget. */
+  private readonly buffering = new Set<Buffering>()
+  private bufferedBytes = 0
 
   constructor(config: ResolvedKubeConfig, options: KubeClientOptions = {}) {
     this.config = config
@@ -80,9 +126,22 @@ export class KubeClient {
       onWarning: options.onWarning,
       sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
       userAgent: options.userAgent ?? 'kubectl-sensitive-access/0.1.0',
+      connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      tlsHandshakeTimeoutMs: options.tlsHandshakeTimeoutMs ?? DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS,
+      idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+      maxResponseBytes: options.maxResponseBytes ?? config.maxResponseBytes,
+      maxListPages: options.maxListPages ?? MAX_LIST_PAGES,
     }
-    const agentOptions = {keepAlive: true, maxSockets: this.options.maxSockets, maxFreeSockets: this.options.maxSockets}
-    this.agent = this.base.protocol === 'http:' ? new http.Agent(agentOptions) : new https.Agent(agentOptions)
+    const transport = {
+      server: this.base,
+      connectTimeoutMs: this.options.connectTimeoutMs,
+      tlsHandshakeTimeoutMs: this.options.tlsHandshakeTimeoutMs,
+      insecureSkipTlsVerify: config.tls.insecureSkipTlsVerify,
+      ...(config.proxy ? {proxy: config.proxy} : {}),
+      ...(config.tls.ca ? {proxyCa: config.tls.ca} : {}),
+    }
+    this.agent = createAgent(transport, {keepAlive: true, maxSockets: this.options.maxSockets, maxFreeSockets: this.options.maxSockets})
+    this.streamAgent = createAgent(transport, {keepAlive: false})
   }
 
   async get<T>(path: string, options: RequestOptions = {}): Promise<T> {
@@ -124,6 +183,11 @@ export class KubeClient {
     let apiVersion: string | undefined
     let resourceVersion: string | undefined
     let token: string | undefined
+    // A hostile or broken server can keep a list going for ever; what was seen tells (hashes:
+    // tokens are opaque and may be large).
+    const seenTokens = new Set<string>()
+    const seenItems = new Set<string>()
+    let pages = 0
     for (;;) {
       const query: Record<string, string | number | undefined> = {}
       if (limit > 0) query.limit = limit
@@ -141,18 +205,40 @@ export class KubeClient {
           this.options.onWarning?.(`the list of ${path} took too long and its continue token expired; listing again from the start`)
           items.length = 0
           token = undefined
+          seenTokens.clear()
+          seenItems.clear()
+          pages = 0
           continue
         }
         throw error
       }
       requests += this.requestCount - before
+      // A malformed answer (null, an array, `items` as an object or a string) is that list unread,
+      // never a TypeError or a walk over a string's characters.
+      if (page === null || typeof page !== 'object' || Array.isArray(page)) throw new KubeListError(path, `page ${pages + 1} is not a list object (${describeJsonType(page)})`, 'malformed')
+      if (page.items != null && !Array.isArray(page.items)) throw new KubeListError(path, `page ${pages + 1} has items that are not a list (${describeJsonType(page.items)})`, 'malformed')
+      if (page.metadata?.continue !== undefined && page.metadata.continue !== null && typeof page.metadata.continue !== 'string') {
+        throw new KubeListError(path, `page ${pages + 1} has a continue token that is not a string (${describeJsonType(page.metadata.continue)})`, 'malformed')
+      }
       kind ??= page.kind
       apiVersion ??= page.apiVersion
       resourceVersion ??= page.metadata?.resourceVersion
+      pages++
       // One by one: spreading a huge unpaged (limit=0) list into push() would overflow the stack.
-      for (const item of page.items ?? []) items.push(map ? map(item) : item)
+      for (const item of page.items ?? []) {
+        const identity = itemIdentity(item)
+        if (identity) {
+          if (seenItems.has(identity.key)) throw new KubeListError(path, `page ${pages} repeats ${identity.label}, already listed`)
+          seenItems.add(identity.key)
+        }
+        items.push(map ? map(item) : item)
+      }
       token = page.metadata?.continue || undefined
       if (!token) break
+      const digest = createHash('sha256').update(token).digest('base64')
+      if (seenTokens.has(digest)) throw new KubeListError(path, `the server sent the same continue token twice (after page ${pages})`)
+      seenTokens.add(digest)
+      if (pages >= this.options.maxListPages) throw new KubeListError(path, `still more after ${pages} pages`)
     }
     const result: ListResult<T | U> = {items, requests, restarted}
     if (kind) result.kind = kind
@@ -165,8 +251,9 @@ export class KubeClient {
    * GET a path and stream its body (node logs through the API server proxy can be gigabytes, so
    * they are never buffered whole). Same auth, TLS, impersonation and typed status errors as
    * `request`; 429 and an expired refreshable credential are retried before the body starts. The
-   * request timeout covers the wait for the response headers, not the transfer. Aborting the
-   * signal destroys the connection and ends the iteration with an AbortError.
+   * request timeout covers the wait for the response headers, not the transfer; the no-progress
+   * bound covers both, and --max-response-size does not apply. Aborting the signal destroys the
+   * connection and ends the iteration with an error.
    */
   async stream(path: string, options: {signal?: AbortSignal; accept?: string; query?: RequestOptions['query']; timeoutMs?: number} = {}): Promise<AsyncIterable<Buffer>> {
     let throttled = 0
@@ -177,8 +264,17 @@ export class KubeClient {
       const response = await this.openStream(path, options, credentials)
       const status = response.statusCode ?? 0
       if (status >= 200 && status < 300) return response
+      // An error answer is a Status of a few hundred bytes: 1 MiB of it is plenty, the rest is dropped.
       const chunks: Buffer[] = []
-      for await (const chunk of response) chunks.push(chunk as Buffer)
+      let size = 0
+      for await (const chunk of response) {
+        chunks.push(chunk as Buffer)
+        size += (chunk as Buffer).length
+        if (size > 1024 * 1024) {
+          response.destroy()
+          break
+        }
+      }
       const raw: RawResponse = {status, headers: response.headers, body: Buffer.concat(chunks)}
       const retryable = status === 429 || (status === 503 && response.headers['retry-after'] !== undefined)
       if (retryable && throttled < this.options.maxThrottleRetries) {
@@ -201,8 +297,7 @@ export class KubeClient {
     const {url, headers, tls, transport} = this.prepare(path, options.query, options.accept ?? '*/*', credentials)
     const timeoutMs = options.timeoutMs ?? this.config.requestTimeoutMs
     this.requestCount++
-    // A stream holds its connection for long: a fresh one, not one of the shared keep-alive pool.
-    const requestOptions = {method: 'GET', headers, agent: false, ...(options.signal ? {signal: options.signal} : {}), ...(url.protocol === 'https:' ? tls : {})}
+    const requestOptions = {method: 'GET', headers, agent: this.streamAgent, ...(options.signal ? {signal: options.signal} : {}), ...(url.protocol === 'https:' ? tls : {})}
     return this.dispatch<http.IncomingMessage>((onResponse) => transport.request(url, requestOptions, onResponse), (response, finish) => finish(undefined, response), timeoutMs)
   }
 
@@ -273,6 +368,36 @@ export class KubeClient {
     return {url, headers, tls, transport}
   }
 
+  /**
+   * Counts a buffered body's bytes against --max-response-size: one response past the limit, or
+   * all responses being read together past it (then the largest goes: parallel lists of an
+   * endless server would otherwise each take the whole limit).
+   */
+  private track(method: string, path: string, abort: (error: Error) => void): {add: (bytes: number) => void; done: () => void} {
+    const entry: Buffering = {method, path, bytes: 0, abort}
+    this.buffering.add(entry)
+    const limit = this.options.maxResponseBytes
+    return {
+      add: (bytes) => {
+        entry.bytes += bytes
+        this.bufferedBytes += bytes
+        if (entry.bytes > limit) {
+          entry.abort(new KubeResponseTooLargeError(entry, limit))
+          return
+        }
+        if (this.bufferedBytes > limit) {
+          let largest = entry
+          for (const other of this.buffering) if (other.bytes > largest.bytes) largest = other
+          largest.abort(new KubeResponseTooLargeError(largest, limit, true))
+        }
+      },
+      done: () => {
+        if (!this.buffering.delete(entry)) return
+        this.bufferedBytes -= entry.bytes
+      },
+    }
+  }
+
   private once(method: string, path: string, options: RequestOptions, credentials: Credentials): Promise<RawResponse> {
     const {url, headers, tls, transport} = this.prepare(path, options.query, options.accept ?? 'application/json', credentials)
     let payload: Buffer | undefined
@@ -286,12 +411,32 @@ export class KubeClient {
     const server = this.server
     return this.dispatch<RawResponse>(
       (onResponse) => transport.request(url, {method, headers, agent: this.agent, ...(url.protocol === 'https:' ? tls : {})}, onResponse),
-      (response, finish) => {
-        const chunks: Buffer[] = []
-        response.on('data', (chunk: Buffer) => chunks.push(chunk))
-        response.on('end', () => finish(undefined, {status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks)}))
-        response.on('error', (error) => finish(this.connectionError(error)))
-        response.on('aborted', () => finish(new KubeConnectionError(server, 'connection closed before the response was complete')))
+      (response, finish, fail) => {
+        let chunks: Buffer[] = []
+        const budget = this.track(method, path, (error) => {
+          chunks = []
+          budget.done()
+          fail(error)
+        })
+        const settle = (error: Error | undefined, value?: RawResponse) => {
+          budget.done()
+          finish(error, value)
+        }
+        // A Content-Length past the limit is refused before a byte is read.
+        const declared = Number(response.headers['content-length'])
+        if (Number.isFinite(declared) && declared > this.options.maxResponseBytes) {
+          fail(new KubeResponseTooLargeError({method, path}, this.options.maxResponseBytes))
+          budget.done()
+          return
+        }
+        response.on('data', (chunk: Buffer) => {
+          chunks.push(chunk)
+          budget.add(chunk.length)
+        })
+        response.on('end', () => settle(undefined, {status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks)}))
+        response.on('error', (error) => settle(this.connectionError(error)))
+        response.on('aborted', () => settle(new KubeConnectionError(server, 'connection closed before the response was complete')))
+        response.on('close', () => budget.done())
       },
       timeoutMs,
       payload,
@@ -304,7 +449,7 @@ export class KubeClient {
    */
   private dispatch<T>(
     open: (onResponse: (response: http.IncomingMessage) => void) => http.ClientRequest,
-    onResponse: (response: http.IncomingMessage, finish: (error: Error | undefined, value?: T) => void) => void,
+    onResponse: (response: http.IncomingMessage, finish: (error: Error | undefined, value?: T) => void, fail: (error: Error) => void) => void,
     timeoutMs: number,
     payload?: Buffer,
   ): Promise<T> {
@@ -318,9 +463,20 @@ export class KubeClient {
         if (error) reject(error)
         else resolve(value as T)
       }
-      let request: http.ClientRequest
+      let request: http.ClientRequest | undefined
+      let response: http.IncomingMessage | undefined
+      // Settle with this error and drop the connection (the socket's own errors come after, ignored).
+      // A stream already handed out ends with this error too, not node's bare "aborted".
+      const fail = (error: Error): void => {
+        finish(error)
+        response?.destroy(error)
+        request?.destroy(error)
+      }
       try {
-        request = open((response) => onResponse(response, finish))
+        request = open((answer) => {
+          response = answer
+          onResponse(answer, finish, fail)
+        })
       } catch (error) {
         // Node refuses header values with control characters (an --as value with a newline...).
         finish(new KubeConfigError(`cannot send the request: ${(error as Error).message}`, {cause: error}))
@@ -328,11 +484,13 @@ export class KubeClient {
       }
       request.on('error', (error: NodeJS.ErrnoException) => finish(error.name === 'AbortError' ? error : this.connectionError(error)))
       if (timeoutMs > 0) {
-        timer = setTimeout(() => {
-          const error = new KubeTimeoutError(this.server, `timeout after ${formatMs(timeoutMs)} (--request-timeout)`)
-          finish(error)
-          request.destroy(error)
-        }, timeoutMs)
+        timer = setTimeout(() => fail(new KubeTimeoutError(this.server, `timeout after ${formatMs(timeoutMs)} (--request-timeout)`)), timeoutMs)
+      }
+      // No progress, even without --request-timeout: the socket's idle timer runs once connected
+      // (connect and TLS have their own bounds in transport.ts) and covers a streamed body too.
+      const idleMs = Math.max(this.options.idleTimeoutMs, timeoutMs)
+      if (idleMs > 0) {
+        request.setTimeout(idleMs, () => fail(new KubeTimeoutError(this.server, `no data from the server for ${formatDuration(idleMs)} (set --request-timeout to wait longer)`)))
       }
       request.end(payload)
     })
@@ -415,8 +573,33 @@ function retryAfterMs(value: string | string[] | undefined): number {
   return Number.isNaN(date) ? 1000 : Math.max(0, date - Date.now())
 }
 
+function describeJsonType(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`
+}
+
 function formatMs(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`
+}
+
+/** `30s`, `1m0s`, `1m30s`, `2h0m0s`: Go's duration words, as kubectl prints them. */
+export function formatDuration(ms: number): string {
+  if (ms < 60_000) return formatMs(ms)
+  const totalSeconds = Math.round(ms / 1000)
+  const hours = Math.floor(totalSeconds / 3600)
+  const minutes = Math.floor((totalSeconds % 3600) / 60)
+  const secondsPart = `${minutes}m${totalSeconds % 60}s`
+  return hours > 0 ? `${hours}h${secondsPart}` : secondsPart
+}
+
+/** What makes an object of a list unique (its uid, else namespace and name), and how to name it. */
+function itemIdentity(item: unknown): {key: string; label: string} | undefined {
+  const meta = (item as {metadata?: {uid?: unknown; name?: unknown; namespace?: unknown}} | null)?.metadata
+  if (!meta || typeof meta !== 'object') return undefined
+  const name = typeof meta.name === 'string' && meta.name !== '' ? `${typeof meta.namespace === 'string' && meta.namespace ? `${meta.namespace}/` : ''}${meta.name}` : undefined
+  if (typeof meta.uid === 'string' && meta.uid !== '') return {key: `uid:${meta.uid}`, label: name ? `${name} (uid ${meta.uid})` : `uid ${meta.uid}`}
+  return name ? {key: `name:${name}`, label: name} : undefined
 }
 
 /**

@@ -6,6 +6,8 @@
 //    from `-n`, else the context, else `default`.
 //  - `--server`, `--token`, `--certificate-authority`, `--insecure-skip-tls-verify` override the
 //    cluster and user.
+//  - The cluster's `proxy-url` (http, https, socks5) is the proxy; without one, HTTPS_PROXY /
+//    HTTP_PROXY and NO_PROXY decide, as client-go's ProxyFromEnvironment.
 // The files are parsed here with `yaml`, not with client-node's KubeConfig: importing
 // @kubernetes/client-node costs about a second of startup, more than the whole of a typical run.
 // client-node is imported lazily only for a user with an `auth-provider` (gcp, oidc, azure),
@@ -25,6 +27,7 @@ import {
 } from './credentials.js'
 import {KubeConfigError, KubeCredentialError} from './errors.js'
 import type {KubeOptions} from './flags.js'
+import {DEFAULT_MAX_RESPONSE_BYTES, PROXY_SCHEMES, proxyFromEnvironment} from './transport.js'
 
 export interface Impersonation {
   user?: string
@@ -48,6 +51,10 @@ export interface ResolvedKubeConfig {
   impersonate?: Impersonation
   /** 0 means no timeout. */
   requestTimeoutMs: number
+  /** --max-response-size: the most bytes of buffered response bodies held at once. */
+  maxResponseBytes: number
+  /** The cluster's `proxy-url`, else HTTPS_PROXY/HTTP_PROXY unless NO_PROXY matches (client-go's rules). */
+  proxy?: URL
   /** The kubeconfig files read, in precedence order. */
   files: string[]
 }
@@ -74,8 +81,8 @@ export interface KubeconfigCluster {
   certificateAuthorityData?: string
   insecureSkipTlsVerify: boolean
   tlsServerName?: string
-  // `proxy-url` is checked for its type and otherwise ignored: our request layer (client.ts) has
-  // no proxy support, and neither had the client-node path it replaced.
+  /** http://, https:// or socks5:// (client-go's parseProxyURL); may carry user:password. */
+  proxyUrl?: string
 }
 
 /** An `auth-provider` stanza (gcp, oidc, azure): only client-node's authenticators use it. */
@@ -159,7 +166,8 @@ export function parseKubeconfig(text: string, file: string): KubeconfigFile {
     if (caData) cluster.certificateAuthorityData = caData
     const serverName = check.string(body['tls-server-name'], `${where}.cluster.tls-server-name`)
     if (serverName) cluster.tlsServerName = serverName
-    check.string(body['proxy-url'], `${where}.cluster.proxy-url`)
+    const proxyUrl = check.string(body['proxy-url'], `${where}.cluster.proxy-url`)
+    if (proxyUrl) cluster.proxyUrl = check.proxyUrl(proxyUrl, `${where}.cluster.proxy-url`)
     result.clusters.push(cluster)
   })
 
@@ -291,6 +299,19 @@ class FieldReader {
     throw this.fail(`${where} must be true or false, not ${describe(value)}`)
   }
 
+  /** client-go's parseProxyURL; the URL itself is never quoted (it may hold a password). */
+  proxyUrl(value: string, where: string): string {
+    let url: URL
+    try {
+      url = new URL(value)
+    } catch {
+      throw this.fail(`${where} is not a URL`)
+    }
+    if (!(PROXY_SCHEMES as readonly string[]).includes(url.protocol)) throw this.fail(`${where}: unsupported scheme ${JSON.stringify(url.protocol.replace(/:$/, ''))}, must be http, https, or socks5`)
+    if (!url.hostname) throw this.fail(`${where} has no host`)
+    return value
+  }
+
   base64(value: unknown, where: string): string | undefined {
     const text = this.string(value, where)
     // Buffer.from(..., 'base64') silently drops what is not base64; kubectl refuses such a file.
@@ -385,8 +406,12 @@ export async function loadKubeConfig(
     tls: {insecureSkipTlsVerify},
     credentials,
     requestTimeoutMs: options.requestTimeoutMs ?? 0,
+    maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
     files: loaded.map((file) => file.file),
   }
+  // As kubectl: the cluster's proxy-url (kept when --server points elsewhere), else the environment.
+  const proxy = cluster?.proxyUrl ? new URL(cluster.proxyUrl) : proxyFromEnvironment(new URL(server), env)
+  if (proxy) resolved.proxy = proxy
   if (ca) resolved.tls.ca = ca
   if (cluster?.tlsServerName) resolved.tls.servername = cluster.tlsServerName
   if (contextName && context) resolved.contextName = contextName
@@ -421,8 +446,11 @@ function inClusterConfig(options: KubeOptions, env: NodeJS.ProcessEnv, dir = SER
     tls: {insecureSkipTlsVerify},
     credentials: options.token ? staticCredentials('token', {authorization: `Bearer ${options.token}`}) : tokenFileCredentials(tokenFile),
     requestTimeoutMs: options.requestTimeoutMs ?? 0,
+    maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
     files: [],
   }
+  const proxy = proxyFromEnvironment(new URL(resolved.server), env)
+  if (proxy) resolved.proxy = proxy
   if (!insecureSkipTlsVerify && existsSync(caFile)) resolved.tls.ca = readOrFail(caFile, 'certificate authority')
   if (options.impersonate) resolved.impersonate = options.impersonate
   return resolved

@@ -24,3 +24,16 @@ describe('kube errors', () => {
     expect(describeError(new Error('boom\n    at x.js:1'))).toEqual({message: 'boom at x.js:1', exitCode: 1})
   })
 })
+
+describe('network hardening errors', () => {
+  it('name the path and the limit in one line', async () => {
+    const {KubeListError, KubeResponseTooLargeError, formatBytes, KUBE_EXIT_CODES} = await import('./errors.js')
+    const big = new KubeResponseTooLargeError({method: 'GET', path: '/api/v1/namespaces'}, 256 * 1024 ** 2)
+    expect(big.userMessage).toBe('GET /api/v1/namespaces: the response is larger than 256 MiB (--max-response-size); the connection was closed')
+    expect(big.exitCode).toBe(KUBE_EXIT_CODES.api)
+    const loop = new KubeListError('/api/v1/namespaces', 'page 2 repeats evil\u001b[31m\nname, already listed')
+    expect(loop.userMessage).not.toMatch(/[\u001b\n]/)
+    expect(formatBytes(1536)).toBe('1.5 KiB')
+    expect(formatBytes(100)).toBe('100 B')
+  })
+})

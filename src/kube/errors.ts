@@ -63,6 +63,51 @@ export class KubeConnectionError extends KubeError {
 
 export class KubeTimeoutError extends KubeConnectionError {}
 
+/**
+ * A response body past --max-response-size (an API server that never ends its body would
+ * otherwise fill the memory): the connection is dropped and nothing of the body is used.
+ */
+export class KubeResponseTooLargeError extends KubeError {
+  readonly method: string
+  readonly path: string
+  readonly limitBytes: number
+
+  constructor(request: {method: string; path: string}, limitBytes: number, together = false) {
+    const what = together ? 'the responses being read together are' : 'the response is'
+    super(`${request.method} ${request.path}: ${what} larger than ${formatBytes(limitBytes)} (--max-response-size); the connection was closed`, KUBE_EXIT_CODES.api)
+    this.method = request.method
+    this.path = request.path
+    this.limitBytes = limitBytes
+  }
+}
+
+/**
+ * A paged list that would never end: a continue token the server already sent, a page that
+ * repeats objects already listed, or more pages than any cluster has. What was read is not a
+ * whole list; callers treat it as that list failing.
+ */
+export class KubeListError extends KubeError {
+  readonly path: string
+
+  /** `endless`: the list never ends (tokens, repeated items); `malformed`: a page is not a list. */
+  constructor(path: string, problem: string, kind: 'endless' | 'malformed' = 'endless') {
+    super(kind === 'endless' ? `the list of ${path} does not end: ${problem}` : `the list of ${path} is malformed: ${problem}`, KUBE_EXIT_CODES.api)
+    this.path = path
+  }
+}
+
+/** `256 MiB`, `1.5 GiB`, `512 KiB`, `100 B`: how the limit is printed (the flag takes `256Mi`). */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
+  let value = bytes
+  let unit = 0
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024
+    unit++
+  }
+  return `${Number.isInteger(value) ? value : value.toFixed(1)} ${units[unit]}`
+}
+
 /** A credential plugin (exec, auth-provider, token file) failed before any request was sent. */
 export class KubeCredentialError extends KubeError {
   constructor(message: string, options?: {cause?: unknown}) {

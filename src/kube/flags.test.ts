@@ -1,6 +1,6 @@
 import {Parser} from '@oclif/core'
 import {describe, expect, it} from 'vitest'
-import {kubeFlags, kubeOptionsFromFlags, parseRequestTimeout} from './flags.js'
+import {kubeFlags, kubeOptionsFromFlags, parseByteSize, parseRequestTimeout} from './flags.js'
 
 describe('parseRequestTimeout', () => {
   it('holds a longer wait than a timer can take at the longest one (600h would otherwise fire after 1 ms)', () => {
@@ -60,5 +60,24 @@ describe('kubeFlags', () => {
 
   it('fails parsing on a malformed --request-timeout', async () => {
     await expect(Parser.parse(['--request-timeout', 'soon'], {flags: kubeFlags})).rejects.toThrow(/invalid --request-timeout/)
+  })
+})
+
+describe('parseByteSize (--max-response-size)', () => {
+  it('reads Kubernetes quantities: binary and decimal suffixes, plain bytes', () => {
+    expect(parseByteSize('256Mi')).toBe(256 * 1024 ** 2)
+    expect(parseByteSize('64Ki')).toBe(64 * 1024)
+    expect(parseByteSize('0.25Gi')).toBe(256 * 1024 ** 2)
+    expect(parseByteSize('100M')).toBe(100_000_000)
+    expect(parseByteSize('4096')).toBe(4096)
+    expect(parseByteSize(' 16Mi ')).toBe(16 * 1024 ** 2)
+  })
+  it('refuses what is not a size, or a size it could not use, naming the flag', () => {
+    for (const bad of ['', 'lots', '-1Mi', '16MB', '1Ti', '600Mi', '1', '0']) expect(() => parseByteSize(bad), bad).toThrow(/--max-response-size/)
+  })
+  it('reaches the kube options', async () => {
+    const {flags} = await Parser.parse(['--max-response-size', '32Mi'], {flags: kubeFlags})
+    expect(kubeOptionsFromFlags(flags).maxResponseBytes).toBe(32 * 1024 ** 2)
+    expect(kubeOptionsFromFlags({}).maxResponseBytes).toBeUndefined()
   })
 })

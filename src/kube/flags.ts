@@ -3,6 +3,7 @@
 // Commands spread `kubeFlags` into their own flags and pass the parsed values to
 // `kubeOptionsFromFlags`. `-A/--all-namespaces` is left to commands: its meaning differs per command.
 import {Flags} from '@oclif/core'
+export {DEFAULT_MAX_RESPONSE_BYTES} from './transport.js'
 
 const helpGroup = 'KUBERNETES'
 
@@ -33,6 +34,22 @@ export function parseRequestTimeout(input: string): number {
   return Math.min(Math.round(total), MAX_TIMEOUT_MS)
 }
 
+/** A body is parsed as one string, and V8's strings stop at 512 MiB: a larger limit could not be used. */
+export const MAX_MAX_RESPONSE_BYTES = 500 * 1024 ** 2
+
+/**
+ * Parse --max-response-size: bytes as a Kubernetes quantity, `256Mi`, `1Gi`, `64M`, `500000`
+ * (the syntax of resource limits, which a kubectl user knows). At least 1 KiB, at most 500Mi.
+ */
+export function parseByteSize(input: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(Ki|Mi|Gi|k|K|M|G)?$/.exec(input.trim())
+  const multiplier: Record<string, number> = {'': 1, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, k: 1000, K: 1000, M: 1000 ** 2, G: 1000 ** 3}
+  const bytes = match ? Math.floor(Number(match[1]) * multiplier[match[2] ?? '']!) : Number.NaN
+  if (!Number.isFinite(bytes)) throw new Error(`invalid --max-response-size "${input}": use a size such as 256Mi, 64Mi or 1000000`)
+  if (bytes < 1024 || bytes > MAX_MAX_RESPONSE_BYTES) throw new Error(`invalid --max-response-size "${input}": it must be between 1Ki and 500Mi`)
+  return bytes
+}
+
 export const kubeFlags = {
   kubeconfig: Flags.string({description: 'Path to the kubeconfig file to use for CLI requests.', helpGroup}),
   context: Flags.string({description: 'The name of the kubeconfig context to use.', helpGroup}),
@@ -45,6 +62,11 @@ export const kubeFlags = {
     description: 'The length of time to wait before giving up on a single server request. Non-zero values should contain a corresponding time unit (e.g. 1s, 2m, 3h). A value of zero means don\'t timeout requests.',
     helpGroup,
     parse: async (input: string) => parseRequestTimeout(input),
+  })(),
+  'max-response-size': Flags.custom<number>({
+    description: 'Largest API response held in memory (responses read at the same time count together), e.g. 64Mi; default 256Mi, at most 500Mi. A server that sends more is cut off with an error. Streams (node logs) are not limited.',
+    helpGroup,
+    parse: async (input: string) => parseByteSize(input),
   })(),
   'insecure-skip-tls-verify': Flags.boolean({description: 'If true, the server\'s certificate will not be checked for validity. This will make your HTTPS connections insecure.', helpGroup}),
   server: Flags.string({char: 's', description: 'The address and port of the Kubernetes API server.', helpGroup}),
@@ -63,6 +85,8 @@ export interface KubeOptions {
   impersonate?: {user?: string; groups?: string[]; uid?: string}
   /** Milliseconds; 0 or undefined means no timeout (kubectl's default). */
   requestTimeoutMs?: number
+  /** --max-response-size in bytes; DEFAULT_MAX_RESPONSE_BYTES when undefined. */
+  maxResponseBytes?: number
   insecureSkipTlsVerify?: boolean
   server?: string
   token?: string
@@ -80,6 +104,7 @@ export interface KubeFlagValues {
   'as-group'?: string[]
   'as-uid'?: string
   'request-timeout'?: number
+  'max-response-size'?: number
   'insecure-skip-tls-verify'?: boolean
   server?: string
   token?: string
@@ -101,6 +126,7 @@ export function kubeOptionsFromFlags(flags: KubeFlagValues): KubeOptions {
     if (flags['as-uid']) options.impersonate.uid = flags['as-uid']
   }
   if (flags['request-timeout'] !== undefined) options.requestTimeoutMs = flags['request-timeout']
+  if (flags['max-response-size'] !== undefined) options.maxResponseBytes = flags['max-response-size']
   if (flags['insecure-skip-tls-verify']) options.insecureSkipTlsVerify = true
   if (flags.server) options.server = flags.server
   if (flags.token) options.token = flags.token

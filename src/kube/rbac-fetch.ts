@@ -8,7 +8,7 @@ import {bindingFromObject, isRecord, isStringMap, objectLabel, roleFromObject} f
 import {sanitizeForTerminal} from '../lib/sanitize.js'
 import type {Binding, ObjectMeta, RbacSnapshot, ServiceAccountRef} from '../rbac/types.js'
 import type {KubeClient} from './client.js'
-import {KubeApiError, KubeForbiddenError, KubeNotFoundError} from './errors.js'
+import {KubeForbiddenError, KubeListError, KubeNotFoundError, type KubeError} from './errors.js'
 
 export interface MissingRead {
   /** `rolebindings.rbac.authorization.k8s.io`, `namespaces`... */
@@ -81,8 +81,9 @@ export async function fetchRbacSnapshot(client: KubeClient, options: RbacFetchOp
         if (list.restarted) restartedLists.push(target.kind)
         return list.items
       } catch (error) {
-        if (error instanceof KubeForbiddenError || error instanceof KubeNotFoundError) {
-          missing.push({kind: target.kind, verb: 'list', reason: (error as KubeApiError).userMessage, description: `list ${target.kind} at cluster scope`})
+        // A list the server never ends (KubeListError) is that kind unread, as a 403 is.
+        if (error instanceof KubeForbiddenError || error instanceof KubeNotFoundError || error instanceof KubeListError) {
+          missing.push({kind: target.kind, verb: 'list', reason: (error as KubeError).userMessage, description: `list ${target.kind} at cluster scope`})
           return undefined
         }
         throw error

@@ -8,10 +8,12 @@
 //     throttle: {requests: 2, retryAfterSeconds: 1},       // 429 + Retry-After for the first N requests
 //     expireContinue: 1, resetConnections: 1, delayMs: 50, // 410 on continue, ECONNRESET, slowness
 //     exec: {expirationSeconds: 3600},                     // context `fake-exec`: token from a counting exec plugin
+//     endlessBody: true, hang: {phase: 'tls-handshake' | 'response' | 'body'},  // hostile servers
+//     continueLoop: 'same-token' | 'cycle' | 'repeat-items' | 'endless',      // lists that never end
 //   })
 //   run `kubectl --kubeconfig ${server.kubeconfigPath} ...` or our client with {kubeconfig: server.kubeconfigPath}
 //   server.requests: every request (method, path, query, headers, impersonation, user, status, secretsWithData)
-//   await server.execInvocations(); await server.stop()
+//   await server.execInvocations(); server.hostile (bytes of endless bodies, held connections); await server.stop()
 //
 // Large clusters for benchmarks: generateCluster(BENCHMARK_SCALE); as a separate process: serve.ts.
 export {startFakeApiServer, parsePath} from './server.js'

@@ -6,7 +6,7 @@ import {randomBytes} from 'node:crypto'
 import {mkdir, readFile, rm, writeFile} from 'node:fs/promises'
 import https from 'node:https'
 import type {IncomingMessage, ServerResponse} from 'node:http'
-import type {AddressInfo} from 'node:net'
+import net, {type AddressInfo} from 'node:net'
 import path from 'node:path'
 import type {NonResourceRequest, RequestAttributes, ResourceRequest} from '../../src/rbac/types.js'
 import {FakeStore, groupVersion, itemJson, objectJson, objectKey, partialMetadataJson, RESOURCES, type FakeStoreInput, type ResourceDef, type StoredObject} from './store.js'
@@ -78,6 +78,18 @@ export interface FakeApiServerOptions {
    */
   reviewAnswer?: (status: Record<string, unknown>, request: LoggedRequest) => 'hang' | 'reset' | string | undefined
   // ---- end of h14-verify options ----
+  /**
+   * Hostile servers. `endlessBody`: matching requests get 200 and a JSON body that never ends
+   * (written as fast as the client reads). `hang`: `tls-handshake` accepts TCP and never speaks
+   * TLS (the kubeconfig points there); `response` reads the request and never answers; `body`
+   * sends the headers and the start of a body, then nothing. `continueLoop` (paged lists):
+   * `same-token` repeats the continue token it was sent, `cycle` alternates two tokens,
+   * `repeat-items` gives fresh tokens but the first page again, `endless` fresh tokens and empty
+   * pages forever.
+   */
+  endlessBody?: boolean | ((request: LoggedRequest) => boolean)
+  hang?: {phase: 'tls-handshake' | 'response' | 'body'; when?: (request: LoggedRequest) => boolean}
+  continueLoop?: 'same-token' | 'cycle' | 'repeat-items' | 'endless'
 }
 
 export interface LoggedRequest {
@@ -109,6 +121,8 @@ export interface FakeApiServer {
   requests: LoggedRequest[]
   /** How many times the exec credential plugin ran (0 without `exec`). */
   execInvocations(): Promise<number>
+  /** Bytes written by `endlessBody` answers, and TCP connections held by `hang: tls-handshake`. */
+  hostile: {endlessBytes: number; heldConnections: number}
   stop(): Promise<void>
 }
 
@@ -125,7 +139,8 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
   const store = new FakeStore(options.store)
   const requests: LoggedRequest[] = []
   const forbid = new Set(options.forbid ?? [])
-  const state = {throttled: 0, expired: 0, resets: 0}
+  const state = {throttled: 0, expired: 0, resets: 0, loopTokens: 0}
+  const hostile = {endlessBytes: 0, heldConnections: 0}
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'https://fake')
@@ -152,6 +167,21 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
       req.socket.destroy()
       return
     }
+    const endless = typeof options.endlessBody === 'function' ? options.endlessBody(entry) : options.endlessBody === true
+    if (endless) {
+      serveEndless(entry, res)
+      return
+    }
+    if (options.hang && options.hang.phase !== 'tls-handshake' && (options.hang.when?.(entry) ?? true)) {
+      // Read the request so the client is not stuck sending; then answer nothing (more).
+      req.resume()
+      if (options.hang.phase === 'body') {
+        entry.status = 200
+        res.writeHead(200, {'Content-Type': JSON_TYPE})
+        res.write('{"kind":"List","apiVersion":"v1","metadata":{},"items":[')
+      }
+      return
+    }
     const chunks: Buffer[] = []
     req.on('data', (chunk: Buffer) => chunks.push(chunk))
     req.on('end', () => {
@@ -166,6 +196,25 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
       if (delay > 0) setTimeout(run, delay)
       else run()
     })
+  }
+
+  // 200 and items forever: about 1 MiB per write, paced by the client's reading (backpressure).
+  const serveEndless = (entry: LoggedRequest, res: ServerResponse): void => {
+    entry.status = 200
+    res.writeHead(200, {'Content-Type': JSON_TYPE})
+    res.write('{"kind":"List","apiVersion":"v1","metadata":{},"items":[')
+    const chunk = Buffer.from('{"metadata":{"name":"endless","namespace":"default"}},'.repeat(20_000))
+    const pump = (): void => {
+      while (!res.destroyed) {
+        hostile.endlessBytes += chunk.length
+        if (!res.write(chunk)) {
+          res.once('drain', pump)
+          return
+        }
+      }
+    }
+    res.on('error', () => {})
+    pump()
   }
 
   const answer = (entry: LoggedRequest, url: URL, body: Buffer, res: ServerResponse): void => {
@@ -319,6 +368,8 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
       start = decoded
     }
     const limit = Number(query.get('limit') ?? '0')
+    const loop = token && limit > 0 ? options.continueLoop : undefined
+    if (loop === 'repeat-items' || loop === 'endless') start = loop === 'endless' ? filtered.length : 0
     const end = limit > 0 ? Math.min(filtered.length, start + limit) : filtered.length
     const page = filtered.slice(start, end)
     const listMeta: Record<string, unknown> = {resourceVersion: store.resourceVersion}
@@ -326,6 +377,10 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
       listMeta.continue = encodeContinue(end, entry.path, store.resourceVersion)
       listMeta.remainingItemCount = filtered.length - end
     }
+    // A hostile server's continue tokens: the list never ends (see FakeApiServerOptions.continueLoop).
+    if (loop === 'same-token') listMeta.continue = token
+    else if (loop === 'cycle') listMeta.continue = encodeContinue(start === limit ? 2 * limit : limit, entry.path, store.resourceVersion)
+    else if (loop === 'repeat-items' || loop === 'endless') listMeta.continue = encodeContinue(start, entry.path, store.resourceVersion, ++state.loopTokens)
     const accept = entry.accept
     if (/as=Table/.test(accept)) {
       send(res, entry, 200, tableJson(page, listMeta))
@@ -409,7 +464,18 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
 
   const server = https.createServer({cert: certs.certPem, key: certs.keyPem, keepAlive: true}, handler)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as AddressInfo).port
+  // A black hole for TLS: connections are accepted and held, and not one byte is sent back.
+  const held = new Set<net.Socket>()
+  const blackhole = options.hang?.phase === 'tls-handshake'
+    ? net.createServer((socket) => {
+        hostile.heldConnections++
+        held.add(socket)
+        socket.on('error', () => {})
+        socket.on('close', () => held.delete(socket))
+      })
+    : undefined
+  if (blackhole) await new Promise<void>((resolve) => blackhole.listen(0, '127.0.0.1', resolve))
+  const port = ((blackhole ?? server).address() as AddressInfo).port
   const serverUrl = `https://127.0.0.1:${port}`
 
   await mkdir(dir, {recursive: true})
@@ -450,6 +516,7 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     dir,
     store,
     requests,
+    hostile,
     async execInvocations() {
       try {
         return (await readFile(counterFile, 'utf8')).split('\n').filter(Boolean).length
@@ -458,6 +525,8 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
       }
     },
     async stop() {
+      for (const socket of held) socket.destroy()
+      if (blackhole) await new Promise<void>((resolve) => blackhole.close(() => resolve()))
       await new Promise<void>((resolve) => {
         server.close(() => resolve())
         server.closeAllConnections()
@@ -595,8 +664,8 @@ function tableJson(page: StoredObject[], listMeta: Record<string, unknown>): str
 }
 
 // Opaque to clients, as the real server's are, and bound to the list they continue.
-function encodeContinue(start: number, listPath: string, resourceVersion: string): string {
-  return Buffer.from(JSON.stringify({v: 'fake/v1', rv: resourceVersion, start, path: listPath})).toString('base64url')
+function encodeContinue(start: number, listPath: string, resourceVersion: string, nonce?: number): string {
+  return Buffer.from(JSON.stringify({v: 'fake/v1', rv: resourceVersion, start, path: listPath, ...(nonce === undefined ? {} : {nonce})})).toString('base64url')
 }
 
 function decodeContinue(token: string, listPath: string): number | undefined {

@@ -428,3 +428,41 @@ contexts: [{name: c, context: {cluster: k, user: az}}]
     expect(error.userMessage).toBe('auth-provider "azure" for user "az": Token is expired!')
   })
 })
+
+describe('proxy-url and the proxy environment', () => {
+  const config = (proxy: string) => `apiVersion: v1
+kind: Config
+current-context: c
+clusters:
+- name: k
+  cluster: {server: "https://kube.example:6443", proxy-url: "${proxy}"}
+contexts:
+- name: c
+  context: {cluster: k}
+`
+  it('uses the cluster\'s proxy-url (http, https, socks5), even when HTTPS_PROXY is set', async () => {
+    for (const proxy of ['http://user:pw@proxy.example:3128', 'https://proxy.example', 'socks5://proxy.example:1080']) {
+      const file = await write('config', config(proxy))
+      const resolved = await loadKubeConfig({kubeconfig: file}, {HTTPS_PROXY: 'http://env-proxy:1'})
+      expect(resolved.proxy?.href).toBe(new URL(proxy).href)
+    }
+  })
+  it('refuses another scheme as client-go does, without quoting the URL (it may hold a password)', async () => {
+    const file = await write('config', config('ftp://user:hunter2@proxy.example'))
+    const error = await loadKubeConfig({kubeconfig: file}, {}).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(KubeConfigError)
+    expect((error as KubeConfigError).message).toBe(`invalid kubeconfig ${file}: clusters[0].cluster.proxy-url: unsupported scheme "ftp", must be http, https, or socks5`)
+    expect((error as KubeConfigError).message).not.toContain('hunter2')
+  })
+  it('takes HTTPS_PROXY when the cluster has no proxy-url, unless NO_PROXY matches', async () => {
+    const file = await write('config', config('').replace(', proxy-url: ""', ''))
+    expect((await loadKubeConfig({kubeconfig: file}, {HTTPS_PROXY: 'http://env-proxy:3128'})).proxy?.host).toBe('env-proxy:3128')
+    expect((await loadKubeConfig({kubeconfig: file}, {HTTPS_PROXY: 'http://env-proxy:3128', NO_PROXY: '.example'})).proxy).toBeUndefined()
+    expect((await loadKubeConfig({kubeconfig: file}, {})).proxy).toBeUndefined()
+  })
+  it('defaults --max-response-size to 256 MiB and takes the option', async () => {
+    const file = await write('config', config('').replace(', proxy-url: ""', ''))
+    expect((await loadKubeConfig({kubeconfig: file}, {})).maxResponseBytes).toBe(256 * 1024 ** 2)
+    expect((await loadKubeConfig({kubeconfig: file, maxResponseBytes: 4096}, {})).maxResponseBytes).toBe(4096)
+  })
+})
