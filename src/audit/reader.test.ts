@@ -195,7 +195,12 @@ describe('readAuditEvents: documents', () => {
 
   it('sniffs the mode from the first significant line', () => {
     expect(sniffMode('a.log', Buffer.from('{"a":1}\n'))).toBe('lines')
-    expect(sniffMode('a.log', Buffer.from('{\n  "a": 1\n}'))).toBe('documents')
+    // Pretty-printed objects are joined back by the line reader (they may be mixed with JSON lines).
+    expect(sniffMode('a.log', Buffer.from('{\n  "a": 1\n}'))).toBe('lines')
+    // Envelopes, pretty or compact, are streamed as documents.
+    expect(sniffMode('a.log', Buffer.from('{\n  "kind": "EventList",\n  "metadata": {},\n  "items": [\n'))).toBe('documents')
+    expect(sniffMode('a.log', Buffer.from('{"events":[{"message":"{\\"kind\\"'))).toBe('documents')
+    expect(sniffMode('a.log', Buffer.from('{"kind":"Event","user":{"items":['))).toBe('lines')
     expect(sniffMode('a.log', Buffer.from('[\n'))).toBe('documents')
     expect(sniffMode('a.log', Buffer.from('[{"a":1}]\n'))).toBe('lines')
     expect(sniffMode('a.txt', Buffer.from('# c\nkind: Event\n'))).toBe('yaml')
