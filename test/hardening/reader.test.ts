@@ -263,15 +263,16 @@ describe('3. big single documents are streamed', () => {
     it(`${label} of ${mb / scale} MB on one line`, {timeout: 900_000}, async () => {
       const file = path.join(tmp, `${kind}.json`)
       const expected = await writeBig(file, kind, (mb * MiB) / scale, mb)
-      const r = await measured(['recent', '-f', file, '--resource', 'all', '--summary', '--stats', '--no-interactive'], env)
+      const r = await measured(['recent', '-f', file, '--resource', 'all', '-o', 'json', '--stats', '--no-interactive'], env)
       const s = statsOf(r.stderr)
       figures.push(`${label}, ${mb / scale} MB: ${s.events} of ${expected} events read, peak RSS ${r.peakMb.toFixed(0)} MB, exit ${r.exitCode}`)
       expect(r.stderr).not.toMatch(STACK_TRACE)
       expect(s.events).toBe(expected)
       expect(s.skipped).toBe(0)
       expect(r.exitCode).toBe(0)
-      // Bounded by the largest element, not the document: generous margin over Node's own ~60 MB.
-      expect(r.peakMb).toBeLessThan(400)
+      // Bounded by the largest element, not the document. The same events as 120 MB of JSON lines
+      // peak near 280 MB (V8 grows its heap before collecting): a generous margin over that.
+      expect(r.peakMb).toBeLessThan(512)
       rmSync(file, {force: true})
     })
   }
