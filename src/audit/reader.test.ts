@@ -253,6 +253,20 @@ describe('readAuditEvents: multi-line values inside JSON lines', () => {
     expect(stats.skipReasons).toEqual({'not-json': 1})
   })
 
+  it('a pretty-printed value across the 4 MiB scan window boundary, its needle after it', async () => {
+    const filler = line(ev('p', {objectRef: {resource: 'pods', namespace: 'ns', name: 'p'}, requestURI: '/api/v1/namespaces/ns/pods/p'}))
+    const before = 4 * 1024 * 1024 - 60
+    const count = Math.floor(before / filler.length)
+    const pad = ' '.repeat(before - count * filler.length - 1) + '\n'
+    const text = filler.repeat(count) + pad + pretty(ev('across')) + line(ev('after'))
+    const p = file('mixed/across.log', text)
+    for (const options of [{}, {prefilter: ['secrets']}]) {
+      const {events, stats} = await collect([p], options)
+      expect(events.filter((e) => e.resource === 'secrets').map((e) => [e.auditID, e.origin.line])).toEqual([['across', count + 2], ['after', count + 2 + pretty(ev('across')).split('\n').length - 1]])
+      expect(stats.skipped).toBe(0)
+    }
+  })
+
   it('hostile unbalanced lines stay linear and counted', async () => {
     const p = file('mixed/hostile.log', '{"a":[\n'.repeat(20_000) + line(ev('z')))
     const {events, stats} = await collect([p])

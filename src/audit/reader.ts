@@ -96,6 +96,9 @@ const NEWLINE = 0x0a
 /** Skip reasons that refuse a record for a limit, not for being malformed: an input lost to them is lost whole. */
 const REFUSALS: ReadonlySet<SkipReason> = new Set(['document-too-large', 'element-too-large', 'too-deep', 'too-many-aliases'])
 
+/** Bytes of each prefiltered region kept, to find again the start of a value open across regions. */
+const TAIL_BYTES = 256 * 1024
+
 /** Most lines joined to recover one multi-line value inside a JSON-lines input. */
 const MAX_JOIN_LINES = 2_000_000
 /** Lines re-read after failed joins allowed beyond one per line read: keeps hostile input linear. */
@@ -432,6 +435,8 @@ class SourceReader {
     let sinceCollect = 0
     let out: AuditEvent[] = []
     let base = 0
+    // The last bytes of the previous region, while lines are prefiltered (see reopenFromTail).
+    let tail: Buffer | undefined
     const onLine = (start: number, end: number, index: number) => {
       if (!this.triggered) this.feed(win, start, end, file, base + index + 1, out)
     }
@@ -480,11 +485,15 @@ class SourceReader {
             this.restore(before, out)
             this.triggered = false
             this.wholeLines = true
+            // A value open at the end of the previous region began there: find its start again.
+            if (tail) this.reopenFromTail(tail, file, lineNo, out)
+            tail = undefined
             lineNo += this.feedRegion(win, start, last + 1, file, lineNo, out)
           } else {
             lineNo += counts.lines
             stats.records += counts.records
             stats.prefiltered += counts.records
+            if (!this.wholeLines) tail = Buffer.from(win.subarray(Math.max(start, last + 1 - TAIL_BYTES), last + 1))
           }
         }
         start = last + 1
@@ -511,6 +520,22 @@ class SourceReader {
     this.endPending(file, out)
     this.lines = lineNo
     if (out.length > 0) yield out
+  }
+
+  /**
+   * The prefilter just found a multi-line value, and the line that opened it may be in the
+   * previous region (a `{` line holds no needle). Its last bytes are read again for their
+   * structure only: a value still open at their end is taken up again (what they counted stays
+   * as it was; their complete records were handled then).
+   */
+  private reopenFromTail(tail: Buffer, file: string, nextLine: number, out: AuditEvent[]): void {
+    const first = tail.indexOf(NEWLINE)
+    if (first < 0 || first + 1 >= tail.length) return
+    let lines = 0
+    for (let at = first + 1; at < tail.length; at++) if (tail[at] === NEWLINE) lines++
+    const snap = this.snapshot(out.length)
+    this.feedRegion(tail, first + 1, tail.length, file, nextLine - lines, out)
+    this.restore(snap, out)
   }
 
   /** Every line of window[start, end) (end just after a newline) through feed; returns the lines. */
@@ -1544,7 +1569,7 @@ async function splitRanges(file: string, total: number, size: number): Promise<[
           end = total
           break
         }
-        const nl = probe.subarray(0, bytesRead).indexOf(NEWLINE)
+        const nl = valueBoundary(probe.subarray(0, bytesRead))
         if (nl >= 0) {
           end += nl + 1
           break
@@ -1668,6 +1693,24 @@ async function* readParallel(file: string, options: ReadOptions, stats: ReadStat
   } finally {
     await Promise.all(pool.map((w) => w.terminate()))
   }
+}
+
+/**
+ * Where to cut a range: the first newline between a value's close and the next value's open
+ * (`}` then `{`: every newline of plain JSON lines), so that a pretty-printed or wrapped value is
+ * not split between two workers; else the first newline; -1 when there is none.
+ */
+function valueBoundary(probe: Buffer): number {
+  const first = probe.indexOf(NEWLINE)
+  for (let nl = first; nl >= 0; nl = probe.indexOf(NEWLINE, nl + 1)) {
+    let before = nl - 1
+    if (probe[before] === 0x0d) before--
+    const prev = probe[before]
+    const next = probe[nl + 1]
+    if ((prev === 0x7d || prev === 0x5d) && (next === 0x7b || next === 0x5b)) return nl
+    if (nl + 1 >= probe.length) break
+  }
+  return first
 }
 
 async function countLines(file: string, start: number, end: number): Promise<number> {

@@ -131,6 +131,10 @@ describe('1. JSON lines mixed with pretty-printed and wrapped events', () => {
       // The default run (byte prefilter on secrets and configmaps) finds the same sensitive events.
       const dflt = await runCli(['recent', '-f', file, '-o', 'json', '--stats', '--no-interactive'])
       expect(statsOf(dflt.stderr).matched).toBe(sensitive)
+      // So does the parallel scan (worker threads over byte ranges), forced on this small file.
+      const parallel = await runCli(['recent', '-f', file, '-o', 'json', '--stats', '--no-interactive'], {env: {KUBECTL_SENSITIVE_ACCESS_PARALLEL_MIN_BYTES: '1'}})
+      expect(parallel.stderr).toContain('worker threads')
+      expect(statsOf(parallel.stderr).matched).toBe(sensitive)
       // --strict parses every line: the same events, and it fails only because of the bad lines.
       const strict = await runCli(['recent', '-f', file, '--resource', 'all', '-o', 'json', '--stats', '--strict', '--no-interactive'])
       expect(statsOf(strict.stderr).events).toBe(good)
