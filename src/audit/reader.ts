@@ -298,6 +298,10 @@ class SourceReader {
   private replay: HeldLine[] = []
   private linesFed = 0
   private joinWaste = 0
+  private tailBuffer: Buffer | undefined
+  private get tail(): Buffer {
+    return (this.tailBuffer ??= Buffer.allocUnsafe(TAIL_BYTES))
+  }
   /** Reading the lines of a value cut at the end of the input (see endPending). */
   private folding = false
 
@@ -436,7 +440,7 @@ class SourceReader {
     let out: AuditEvent[] = []
     let base = 0
     // The last bytes of the previous region, while lines are prefiltered (see reopenFromTail).
-    let tail: Buffer | undefined
+    let tailLength = 0
     const onLine = (start: number, end: number, index: number) => {
       if (!this.triggered) this.feed(win, start, end, file, base + index + 1, out)
     }
@@ -486,14 +490,15 @@ class SourceReader {
             this.triggered = false
             this.wholeLines = true
             // A value open at the end of the previous region began there: find its start again.
-            if (tail) this.reopenFromTail(tail, file, lineNo, out)
-            tail = undefined
+            if (tailLength > 0) this.reopenFromTail(this.tail.subarray(0, tailLength), file, lineNo, out)
+            tailLength = 0
             lineNo += this.feedRegion(win, start, last + 1, file, lineNo, out)
           } else {
             lineNo += counts.lines
             stats.records += counts.records
             stats.prefiltered += counts.records
-            if (!this.wholeLines) tail = Buffer.from(win.subarray(Math.max(start, last + 1 - TAIL_BYTES), last + 1))
+            // Copied into one buffer kept for the reader's life: no allocation per region.
+            if (!this.wholeLines) tailLength = win.copy(this.tail, 0, Math.max(start, last + 1 - TAIL_BYTES), last + 1)
           }
         }
         start = last + 1
