@@ -883,7 +883,8 @@ class SourceReader {
                 if (partBytes + piece.length > this.maxDoc) tooLarge = true
                 if (!tooLarge) parts.push(piece)
                 const reason = streamDepth >= 0 ? 'element-too-large' : 'document-too-large'
-                this.finishDocument(tooLarge ? undefined : Buffer.concat(parts), file, valueLine, out, reason)
+                // One piece (the element is within this chunk): parsed in place, not copied.
+                this.finishDocument(tooLarge ? undefined : parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts), file, valueLine, out, reason)
                 parts = []
                 partBytes = 0
                 tooLarge = false
