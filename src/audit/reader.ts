@@ -298,6 +298,8 @@ class SourceReader {
   private replay: HeldLine[] = []
   private linesFed = 0
   private joinWaste = 0
+  /** Joins started in the current region (see backToPrefilter). */
+  private joinsStarted = 0
   private tailBuffer: Buffer | undefined
   private get tail(): Buffer {
     return (this.tailBuffer ??= Buffer.allocUnsafe(TAIL_BYTES))
@@ -480,7 +482,9 @@ class SourceReader {
       if (last >= start) {
         base = lineNo
         if (this.wholeLines && this.needles.length > 0) {
+          this.joinsStarted = 0
           lineNo += this.feedRegion(win, start, last + 1, file, lineNo, out)
+          tailLength = this.backToPrefilter(win, start, last + 1)
         } else {
           const before = this.wholeLines ? undefined : this.snapshot(out.length)
           const counts = scanner.scan(start, last + 1, onLine)
@@ -490,9 +494,10 @@ class SourceReader {
             this.triggered = false
             this.wholeLines = true
             // A value open at the end of the previous region began there: find its start again.
+            this.joinsStarted = 0
             if (tailLength > 0) this.reopenFromTail(this.tail.subarray(0, tailLength), file, lineNo, out)
-            tailLength = 0
             lineNo += this.feedRegion(win, start, last + 1, file, lineNo, out)
+            tailLength = this.backToPrefilter(win, start, last + 1)
           } else {
             lineNo += counts.lines
             stats.records += counts.records
@@ -541,6 +546,17 @@ class SourceReader {
     const snap = this.snapshot(out.length)
     this.feedRegion(tail, first + 1, tail.length, file, nextLine - lines, out)
     this.restore(snap, out)
+  }
+
+  /**
+   * After a region read line by line: when no value was open in it nor is open at its end (the
+   * trigger was a bad line, not a multi-line value), the next region takes the prefilter again, so
+   * that one bad line does not slow down the rest of a big log. Returns the tail kept for it.
+   */
+  private backToPrefilter(win: Buffer, start: number, end: number): number {
+    if (this.pending || this.joinsStarted > 0) return 0
+    this.wholeLines = false
+    return win.copy(this.tail, 0, Math.max(start, end - TAIL_BYTES), end)
   }
 
   /** Every line of window[start, end) (end just after a newline) through feed; returns the lines. */
@@ -671,6 +687,7 @@ class SourceReader {
     const depth: DepthState = {depth: 0, inString: false, escaped: false, broken: false}
     scanDepth(buf, start, end, depth)
     if (depth.broken || depth.depth <= 0) return false
+    this.joinsStarted++
     const pending: PendingValue = {buf: Buffer.allocUnsafe(Math.max(4096, (end - start) * 2)), used: 0, ends: [], lines: [], depth, needled}
     appendHeld(pending, buf, start, end, lineNo)
     this.pending = pending
