@@ -152,6 +152,31 @@ describe('normaliseRecord: envelopes', () => {
     expect(inner).toEqual(['truncated'])
   })
 
+  it('entries of other services are "other-service", decided on content first', () => {
+    const gke = {protoPayload: {serviceName: 'compute.googleapis.com', methodName: 'v1.compute.instances.insert', authenticationInfo: {principalEmail: 'a@b'}}}
+    expect(normaliseRecord(gke, origin)).toBe('other-service')
+    // A k8s.io method is read whatever the service name says.
+    expect(events(normaliseRecord({protoPayload: {...gke.protoPayload, methodName: 'io.k8s.core.v1.secrets.get', resourceName: 'core/v1/namespaces/n/secrets/s'}}, origin))).toHaveLength(1)
+    const aks = {category: 'kube-apiserver', properties: {log: 'I1101 10:00:00.000000 1 controller.go:1] text'}}
+    expect(normaliseRecord(aks, origin)).toBe('other-service')
+    expect(events(normaliseRecord({category: 'guard', properties: {log: JSON.stringify(native)}}, origin))).toHaveLength(1)
+    expect(normaliseRecord({category: 'kube-audit', properties: {log: 'text'}}, origin)).toBe('not-json')
+    const cw = {logStreamName: 'authenticator-abc', message: 'time="x" level=info msg="access granted"'}
+    expect(normaliseRecord(cw, origin)).toBe('other-service')
+    expect(normaliseRecord({...cw, logStreamName: 'kube-apiserver-audit-abc'}, origin)).toBe('not-json')
+    const inner: SkipReason[] = []
+    const sub = {messageType: 'DATA_MESSAGE', logStream: 'kube-scheduler-1', logEvents: [{id: '1', timestamp: 1, message: 'text'}, {id: '2', timestamp: 2, message: 'more'}]}
+    expect(normaliseRecord(sub, origin, inner)).toBe('other-service')
+    expect(inner).toEqual(['other-service'])
+    expect(events(normaliseRecord({...sub, logStream: 'kube-apiserver-audit-1', logEvents: [{id: '1', timestamp: 1, message: JSON.stringify(native)}]}, origin))).toHaveLength(1)
+  })
+
+  it('an envelope of nothing usable returns its first skip and lists each other one once', () => {
+    const inner: SkipReason[] = []
+    expect(normaliseRecord({items: [{kind: 'Event'}, 42, {protoPayload: {serviceName: 'iam.googleapis.com', methodName: 'x'}}]}, origin, inner)).toBe('invalid-event')
+    expect(inner).toEqual(['unknown-shape', 'other-service'])
+  })
+
   it('AKS: properties.log as a string or an object, records[] envelope, AzureDiagnostics log_s', () => {
     const rec = {category: 'kube-audit', operationName: 'Microsoft.ContainerService/managedClusters/diagnosticLogs/Read', properties: {log: JSON.stringify(native), pod: 'kube-apiserver-1'}}
     expect(events(normaliseRecord(rec, origin))[0]?.origin.format).toBe('aks')

@@ -23,6 +23,14 @@ export type SkipReason =
   | 'zstd-not-read'
   | 'document-too-large'
   | 'too-deep'
+  | 'too-many-aliases'
+  | 'element-too-large'
+  /**
+   * Not a bad record: an entry of another service in a shared export (a project-wide GCP Cloud
+   * Audit export, an AKS diagnostic setting sending more categories than kube-audit, a CloudWatch
+   * group's non-audit streams). Counted apart by the reader, never as a skip.
+   */
+  | 'other-service'
 
 /**
  * Normalise one parsed record. Returns the events it holds (an envelope such as an EventList or
@@ -39,22 +47,45 @@ export function normaliseRecord(obj: unknown, origin: EventOrigin, innerSkips?: 
   if (Array.isArray(obj.events) && obj.events.every((e) => isObject(e) && 'message' in e)) {
     return fromList(obj.events, origin, innerSkips) // aws logs filter-log-events / get-log-events
   }
+  // CloudWatch subscription delivery (Firehose, Lambda): one stream's events under logEvents.
+  if (Array.isArray(obj.logEvents) && typeof obj.logStream === 'string') {
+    if (isAuditStream(obj.logStream)) return fromList(obj.logEvents, origin, innerSkips)
+    // Another stream of the cluster's log group: what is not an audit event is not a bad record.
+    const own: SkipReason[] = []
+    const result = fromList(obj.logEvents, origin, own)
+    if (innerSkips) for (let i = 0; i < own.length; i++) innerSkips.push('other-service')
+    return typeof result === 'string' ? 'other-service' : result
+  }
 
-  if (isObject(obj.protoPayload)) return one(fromGke(obj, {...origin, format: 'gke'}))
+  // The shared-export cases below decide on content first: a record that holds an audit event is
+  // read whatever its service, category or stream says; only one that does not is "other service".
+  if (isObject(obj.protoPayload)) {
+    // A project-wide Cloud Audit export holds every Google service; only k8s.io is the API server.
+    const service = obj.protoPayload.serviceName
+    const method = obj.protoPayload.methodName
+    if (typeof service === 'string' && service !== 'k8s.io' && !(typeof method === 'string' && method.startsWith('io.k8s.'))) return 'other-service'
+    return one(fromGke(obj, {...origin, format: 'gke'}))
+  }
 
-  // AKS diagnostic record: properties.log (string or object), AzureDiagnostics log_s.
+  // AKS diagnostic record: properties.log (string or object), AzureDiagnostics log_s. A diagnostic
+  // setting may send kube-apiserver, guard, autoscaler... logs too: text lines, not audit events.
   const props = obj.properties
-  if (isObject(props) && 'log' in props) return fromEmbedded(props.log, {...origin, format: 'aks'}, obj)
-  if ('log_s' in obj) return fromEmbedded(obj.log_s, {...origin, format: 'aks'}, obj)
+  const category = typeof obj.category === 'string' ? obj.category : typeof obj.Category === 'string' ? obj.Category : undefined
+  const otherCategory = category !== undefined && !AKS_AUDIT_CATEGORIES.has(category.toLowerCase())
+  if (isObject(props) && 'log' in props) return otherService(fromEmbedded(props.log, {...origin, format: 'aks'}, obj), otherCategory)
+  if ('log_s' in obj) return otherService(fromEmbedded(obj.log_s, {...origin, format: 'aks'}, obj), otherCategory)
   // AKSAudit (Log Analytics) table: PascalCase columns of the native event.
   if ('Verb' in obj && ('User' in obj || 'ObjectRef' in obj || 'RequestUri' in obj)) {
     return one(fromNative(fromAksAuditColumns(obj), {...origin, format: 'aks'}))
   }
 
-  // EKS CloudWatch export: the native event is a JSON string in `message`.
+  // EKS CloudWatch export: the native event is a JSON string in `message`. The cluster's log group
+  // also holds the kube-apiserver, authenticator, scheduler... streams: their lines are not audit.
   if (typeof obj.message === 'string' && !('verb' in obj)) {
+    const stream = obj.logStreamName ?? obj.logStream ?? obj['@logStream']
+    const otherStream = typeof stream === 'string' && !isAuditStream(stream)
     const recordId = typeof obj.eventId === 'string' ? obj.eventId : typeof obj.id === 'string' ? obj.id : origin.recordId
-    return fromEmbedded(obj.message, {...origin, format: 'eks', recordId}, obj)
+    return otherService(fromEmbedded(obj.message, {...origin, format: 'eks', recordId}, obj), otherStream)
   }
 
   if (looksNative(obj)) return one(fromNative(obj, origin))
@@ -63,22 +94,39 @@ export function normaliseRecord(obj: unknown, origin: EventOrigin, innerSkips?: 
   return 'unknown-shape'
 }
 
+const AKS_AUDIT_CATEGORIES = new Set(['kube-audit', 'kube-audit-admin'])
+
+/** EKS names its audit streams kube-apiserver-audit-<id>. */
+function isAuditStream(name: string): boolean {
+  return name.startsWith('kube-apiserver-audit')
+}
+
+/** A record of another service's stream or category that holds no audit event is not a bad record. */
+function otherService(result: AuditEvent[] | SkipReason, other: boolean): AuditEvent[] | SkipReason {
+  return other && typeof result === 'string' ? 'other-service' : result
+}
+
 function fromList(list: unknown[], origin: EventOrigin, innerSkips?: SkipReason[]): AuditEvent[] | SkipReason {
   const out: AuditEvent[] = []
   let firstSkip: SkipReason | undefined
+  let firstAt = -1
   for (const item of list) {
     const result = normaliseRecord(item, origin, innerSkips)
     if (typeof result === 'string') {
-      firstSkip ??= result
+      if (firstSkip === undefined) {
+        firstSkip = result
+        firstAt = innerSkips?.length ?? -1
+      }
       innerSkips?.push(result)
     } else {
       for (const e of result) out.push(e)
     }
   }
   // An envelope with nothing usable is itself a skip; with some good entries, the bad ones were
-  // reported through innerSkips.
+  // reported through innerSkips. The one returned is taken out of the list (that very one: the
+  // reasons may differ), so that each entry is counted once.
   if (out.length === 0 && firstSkip !== undefined) {
-    innerSkips?.pop()
+    if (innerSkips && firstAt >= 0) innerSkips.splice(firstAt, 1)
     return firstSkip
   }
   return out

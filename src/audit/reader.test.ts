@@ -195,12 +195,119 @@ describe('readAuditEvents: documents', () => {
 
   it('sniffs the mode from the first significant line', () => {
     expect(sniffMode('a.log', Buffer.from('{"a":1}\n'))).toBe('lines')
-    expect(sniffMode('a.log', Buffer.from('{\n  "a": 1\n}'))).toBe('documents')
+    // Pretty-printed objects are joined back by the line reader (they may be mixed with JSON lines).
+    expect(sniffMode('a.log', Buffer.from('{\n  "a": 1\n}'))).toBe('lines')
+    // Envelopes, pretty or compact, are streamed as documents.
+    expect(sniffMode('a.log', Buffer.from('{\n  "kind": "EventList",\n  "metadata": {},\n  "items": [\n'))).toBe('documents')
+    expect(sniffMode('a.log', Buffer.from('{"events":[{"message":"{\\"kind\\"'))).toBe('documents')
+    expect(sniffMode('a.log', Buffer.from('{"kind":"Event","user":{"items":['))).toBe('lines')
     expect(sniffMode('a.log', Buffer.from('[\n'))).toBe('documents')
     expect(sniffMode('a.log', Buffer.from('[{"a":1}]\n'))).toBe('lines')
     expect(sniffMode('a.txt', Buffer.from('# c\nkind: Event\n'))).toBe('yaml')
     expect(sniffMode('a.yaml', Buffer.from('{"a":1}\n'))).toBe('lines')
     expect(sniffMode('a.csv', Buffer.from('"{""a"":1}",2023-01-01T00:00:00Z,u\n'))).toBe('lines')
+  })
+})
+
+describe('readAuditEvents: multi-line values inside JSON lines', () => {
+  const pretty = (o: unknown) => JSON.stringify(o, null, 2) + '\n'
+
+  it('reads JSON lines followed by pretty-printed objects (what `jq .` appends)', async () => {
+    const p = file('mixed/jq-appended.log', line(ev('a')) + line(ev('b')) + pretty(ev('c')) + pretty(ev('d')) + line(ev('e')))
+    for (const options of [{}, {prefilter: ['secrets']}, {prefilter: ['nothing-matches']}]) {
+      const {events, stats} = await collect([p], options)
+      if (options.prefilter?.[0] === 'nothing-matches') {
+        expect(events).toHaveLength(0)
+        expect(stats.skipped).toBe(0)
+        continue
+      }
+      const lines = pretty(ev('c')).split('\n').length - 1
+      expect(events.map((e) => [e.auditID, e.origin.line])).toEqual([['a', 1], ['b', 2], ['c', 3], ['d', 3 + lines], ['e', 3 + 2 * lines]])
+      expect(stats.skipped).toBe(0)
+    }
+  })
+
+  it('joins an event wrapped over several lines, also inside a string', async () => {
+    const whole = JSON.stringify(ev('w'))
+    const at = whole.indexOf('/secrets/') + 3
+    const p = file('mixed/wrapped.log', line(ev('a')) + whole.slice(0, 30) + '\n' + whole.slice(30, at) + '\n' + whole.slice(at) + '\n' + line(ev('b')))
+    const {events, stats} = await collect([p])
+    expect(events.map((e) => [e.auditID, e.origin.line])).toEqual([['a', 1], ['w', 2], ['b', 5]])
+    expect(stats.skipped).toBe(0)
+  })
+
+  it('a line cut short stays one skip and never eats the good lines after it', async () => {
+    const cut = JSON.stringify(ev('x')).slice(0, 50)
+    const p = file('mixed/cut.log', line(ev('a')) + cut + '\n' + line(ev('b')) + pretty(ev('c')) + cut + '\n' + 'garbage about secrets\n' + line(ev('d')) + cut + '\n')
+    for (const options of [{}, {prefilter: ['secrets']}]) {
+      const {events, stats} = await collect([p], options)
+      expect(events.map((e) => e.auditID)).toEqual(['a', 'b', 'c', 'd'])
+      expect(stats.skipReasons).toEqual({'not-json': 4})
+    }
+  })
+
+  it('a cut value at the end of the input is one skip, its member lines with it', async () => {
+    const p = file('mixed/cut-end.log', line(ev('a')) + pretty(ev('b')).slice(0, 200))
+    const {events, stats} = await collect([p])
+    expect(events.map((e) => e.auditID)).toEqual(['a'])
+    expect(stats.skipReasons).toEqual({'not-json': 1})
+  })
+
+  it('a pretty-printed value across the 4 MiB scan window boundary, its needle after it', async () => {
+    const filler = line(ev('p', {objectRef: {resource: 'pods', namespace: 'ns', name: 'p'}, requestURI: '/api/v1/namespaces/ns/pods/p'}))
+    const before = 4 * 1024 * 1024 - 60
+    const count = Math.floor(before / filler.length)
+    const pad = ' '.repeat(before - count * filler.length - 1) + '\n'
+    const text = filler.repeat(count) + pad + pretty(ev('across')) + line(ev('after'))
+    const p = file('mixed/across.log', text)
+    for (const options of [{}, {prefilter: ['secrets']}]) {
+      const {events, stats} = await collect([p], options)
+      expect(events.filter((e) => e.resource === 'secrets').map((e) => [e.auditID, e.origin.line])).toEqual([['across', count + 2], ['after', count + 2 + pretty(ev('across')).split('\n').length - 1]])
+      expect(stats.skipped).toBe(0)
+    }
+  })
+
+  it('hostile unbalanced lines stay linear and counted', async () => {
+    const p = file('mixed/hostile.log', '{"a":[\n'.repeat(20_000) + line(ev('z')))
+    const {events, stats} = await collect([p])
+    expect(events.map((e) => e.auditID)).toEqual(['z'])
+    expect(stats.skipped).toBe(20_000)
+  })
+})
+
+describe('readAuditEvents: envelopes are streamed', () => {
+  it('EventList items, CloudWatch events and LogEntry entries, compact or pretty, one element at a time', async () => {
+    // Over 64 KiB, so that the compact form's first line does not end within the sniffed head.
+    const items = Array.from({length: 300}, (_, i) => ev(`e${i}`))
+    const cw = {events: items.map((e, i) => ({logStreamName: 'kube-apiserver-audit-1', timestamp: i, message: JSON.stringify(e), eventId: String(i)})), searchedLogStreams: [{logStreamName: 'x'}]}
+    const list = {kind: 'EventList', apiVersion: 'audit.k8s.io/v1', metadata: {resourceVersion: '1'}, items}
+    for (const [name, doc] of [['el', list], ['cw', cw]] as const) {
+      for (const text of [JSON.stringify(doc), JSON.stringify(doc, null, 2)]) {
+        // A cap below the document but above each element: only streaming reads it.
+        const {events, stats} = await collect([file(`env/${name}.json`, text)], {maxDocumentBytes: 1000, maxLineBytes: 1000})
+        expect(events.map((e) => e.auditID)).toEqual(items.map((e) => e.auditID))
+        expect(stats.skipped).toBe(0)
+      }
+    }
+  })
+
+  it('an element over the cap is a counted skip; the others are read', async () => {
+    const big = ev('big', {requestObject: {data: {k: 'x'.repeat(5000)}}})
+    const {events, stats} = await collect([file('env/big.json', JSON.stringify({kind: 'EventList', items: [ev('a'), big, ev('b')]}, null, 1))], {maxDocumentBytes: 2000})
+    expect(events.map((e) => e.auditID)).toEqual(['a', 'b'])
+    expect(stats.skipReasons).toEqual({'element-too-large': 1})
+    expect(stats.refusedInputs).toBe(0)
+  })
+
+  it('an input of nothing but refused records is lost whole', async () => {
+    const bomb = file('env/bomb.yaml', 'a: &a ["x","x","x","x","x","x","x","x","x"]\n' + Array.from({length: 20}, (_, i) => `b${i}: &b${i} [${Array(9).fill(i === 0 ? '*a' : `*b${i - 1}`).join(',')}]`).join('\n') + '\n')
+    const deep = file('env/deep.json', '['.repeat(50_000) + ']'.repeat(50_000) + '\n')
+    const good = file('env/good.log', line(ev('g')))
+    const {events, stats} = await collect([bomb, deep, good])
+    expect(events.map((e) => e.auditID)).toEqual(['g'])
+    expect(stats.skipReasons).toEqual({'too-many-aliases': 1, 'too-deep': 1})
+    expect(stats.refusedInputs).toBe(2)
+    expect(stats.refusedPositions).toEqual([`${bomb}: too-many-aliases`, `${deep}: too-deep`])
   })
 })
 

@@ -23,7 +23,10 @@ export interface ReadOptions {
   prefilter?: string[]
   /** Longest line accepted; longer lines are skipped as `line-too-long`. Default 16 MiB. */
   maxLineBytes?: number
-  /** Largest whole-document input (YAML, pretty-printed JSON value). Default 64 MiB. */
+  /**
+   * Largest whole-document input (YAML, pretty-printed JSON value), and largest single element of
+   * a streamed envelope array (EventList items, CloudWatch events, LogEntry entries). Default 64 MiB.
+   */
   maxDocumentBytes?: number
   /** How many recent requests are held to merge their stages. Default 8192. */
   dedupeWindow?: number
@@ -64,6 +67,20 @@ export interface ReadStats {
   skipPositions: string[]
   /** Most worker threads one input was scanned with (0: all read on the main thread). */
   workers: number
+  /**
+   * Entries of other services in a shared export (GCP services other than k8s.io, AKS categories
+   * other than kube-audit, CloudWatch streams other than kube-apiserver-audit): not Kubernetes
+   * audit, so neither events nor bad records (never counted in `skipped`).
+   */
+  otherServices: number
+  /**
+   * Inputs of which nothing was read because every record was refused by a limit (a YAML alias
+   * bomb, nesting deeper than any audit record, one document or array element over the size cap):
+   * the answer is incomplete, as for a missing file.
+   */
+  refusedInputs: number
+  /** The first few refused inputs as `file: reason`. */
+  refusedPositions: string[]
 }
 
 export interface AuditStream extends AsyncIterable<AuditEvent> {
@@ -75,6 +92,20 @@ export interface AuditStream extends AsyncIterable<AuditEvent> {
 
 const MiB = 1024 * 1024
 const NEWLINE = 0x0a
+
+/** Skip reasons that refuse a record for a limit, not for being malformed: an input lost to them is lost whole. */
+const REFUSALS: ReadonlySet<SkipReason> = new Set(['document-too-large', 'element-too-large', 'too-deep', 'too-many-aliases'])
+
+/** Bytes of each prefiltered region kept, to find again the start of a value open across regions. */
+const TAIL_BYTES = 256 * 1024
+
+/** Most lines joined to recover one multi-line value inside a JSON-lines input. */
+const MAX_JOIN_LINES = 2_000_000
+/** Lines re-read after failed joins allowed beyond one per line read: keeps hostile input linear. */
+const JOIN_SLACK_LINES = 100_000
+
+/** Keys of the envelopes whose array is streamed element by element (see readDocuments). */
+const ENVELOPE_KEYS: ReadonlySet<string> = new Set(['items', 'events', 'entries', 'records', 'logEvents'])
 
 export function readAuditEvents(inputs: string[], options: ReadOptions = {}): AuditStream {
   const stats: ReadStats = emptyStats()
@@ -252,6 +283,29 @@ class SourceReader {
   readonly skipLog: {reason: SkipReason; line: number}[] = []
   /** Lines seen by the last readLines (newlines, plus a final unterminated line). */
   lines = 0
+  /** The first limit a record of the current input was refused for. */
+  private refusal: SkipReason | undefined
+  /**
+   * Line-reading state, reset per input. `wholeLines`: every line goes through handleLine (no
+   * prefilter, or a prefiltered input that turned out to hold multi-line values); otherwise only
+   * lines holding a needle do, and one that is not a whole record sets `triggered`.
+   */
+  private wholeLines = true
+  private triggered = false
+  /** A value spread over several lines, being joined. */
+  private pending: PendingValue | undefined
+  /** Lines to read again (in pop order) after a join failed: they are read one by one. */
+  private replay: HeldLine[] = []
+  private linesFed = 0
+  private joinWaste = 0
+  /** Joins started in the current region (see backToPrefilter). */
+  private joinsStarted = 0
+  private tailBuffer: Buffer | undefined
+  private get tail(): Buffer {
+    return (this.tailBuffer ??= Buffer.allocUnsafe(TAIL_BYTES))
+  }
+  /** Reading the lines of a value cut at the end of the input (see endPending). */
+  private folding = false
 
   constructor(
     private readonly options: ReadOptions,
@@ -259,14 +313,20 @@ class SourceReader {
     /** Shared by the ranges one worker scans: its kernel and probes are set up once. */
     private scanner?: LineScanner,
   ) {
-    this.maxLine = options.maxLineBytes ?? 16 * MiB
-    this.maxDoc = options.maxDocumentBytes ?? 64 * MiB
+    // The environment caps let the hardening suites scale a 120 MB case down tenfold, cap included.
+    this.maxLine = options.maxLineBytes ?? envBytes('KUBECTL_SENSITIVE_ACCESS_MAX_LINE_BYTES') ?? 16 * MiB
+    this.maxDoc = options.maxDocumentBytes ?? envBytes('KUBECTL_SENSITIVE_ACCESS_MAX_DOCUMENT_BYTES') ?? 64 * MiB
     this.maxPositions = options.maxSkipPositions ?? 5
     this.needles = needlesOf(options)
   }
 
   skip(reason: SkipReason, file: string, line: number): void {
     const s = this.stats
+    if (reason === 'other-service') {
+      s.otherServices++
+      return
+    }
+    if (REFUSALS.has(reason)) this.refusal ??= reason
     s.skipped++
     s.skipReasons[reason] = (s.skipReasons[reason] ?? 0) + 1
     if (reason === 'truncated') s.truncated++
@@ -286,7 +346,25 @@ class SourceReader {
     }
   }
 
+  /**
+   * One input. When it gave no event and no line was prefiltered, yet a record of it was refused
+   * for a limit, the whole input is lost: said as such (exit 8), not as one bad record among many.
+   */
   async *read(file: string): AsyncGenerator<AuditEvent[]> {
+    const prefiltered = this.stats.prefiltered
+    this.refusal = undefined
+    let events = 0
+    for await (const batch of this.readInput(file)) {
+      events += batch.length
+      yield batch
+    }
+    if (this.refusal && events === 0 && this.stats.prefiltered === prefiltered) {
+      this.stats.refusedInputs++
+      if (this.stats.refusedPositions.length < this.maxPositions) this.stats.refusedPositions.push(`${file}: ${this.refusal}`)
+    }
+  }
+
+  private async *readInput(file: string): AsyncGenerator<AuditEvent[]> {
     this.stats.inputs++
     let chunks: AsyncIterable<Buffer>
     try {
@@ -336,12 +414,26 @@ class SourceReader {
     else yield* this.readYaml(file, all)
   }
 
-  /** JSON lines and CSV rows, detected per line. */
+  /**
+   * JSON lines and CSV rows, detected per line. A JSON value spread over several lines (`jq .`
+   * output appended to a log, an event wrapped by an editor or a mail client) is joined back, as
+   * long as its braces balance within a bound; a line that cannot be completed stays one counted
+   * skip and the lines after it are read on their own.
+   */
   private async *readLines(file: string, source: ChunkSource): AsyncGenerator<AuditEvent[]> {
     const stats = this.stats
     const scanner = (this.scanner ??= createLineScanner(this.needles))
     const win = scanner.window
     const capacity = scanner.capacity
+    // With a prefilter the scanner hands over only lines holding a needle: fast, but the lines of a
+    // multi-line value are not all seen. The first needle line that is not a whole record switches
+    // this input to reading every line (the region it was found in is read again).
+    this.wholeLines = this.needles.length === 0
+    this.triggered = false
+    this.pending = undefined
+    this.replay = []
+    this.linesFed = 0
+    this.joinWaste = 0
     let filled = 0 // window[0, filled) holds the start of a line not ended yet
     let lineNo = 0
     // A line longer than the window, kept in pieces outside it until its newline.
@@ -349,7 +441,11 @@ class SourceReader {
     let sinceCollect = 0
     let out: AuditEvent[] = []
     let base = 0
-    const onLine = (start: number, end: number, index: number) => this.handleLine(win, start, end, file, base + index + 1, out)
+    // The last bytes of the previous region, while lines are prefiltered (see reopenFromTail).
+    let tailLength = 0
+    const onLine = (start: number, end: number, index: number) => {
+      if (!this.triggered) this.feed(win, start, end, file, base + index + 1, out)
+    }
     for (;;) {
       let n: number
       try {
@@ -357,6 +453,8 @@ class SourceReader {
       } catch (error) {
         this.skip(isGzipError(error) ? 'corrupt-gzip' : 'read-error', file, lineNo + 1)
         this.lines = lineNo
+        this.endPending(file, out)
+        if (out.length > 0) yield out
         return
       }
       if (n === 0) break
@@ -383,10 +481,31 @@ class SourceReader {
       const last = win.lastIndexOf(NEWLINE, end - 1)
       if (last >= start) {
         base = lineNo
-        const counts = scanner.scan(start, last + 1, onLine)
-        lineNo += counts.lines
-        stats.records += counts.records
-        stats.prefiltered += counts.records
+        if (this.wholeLines && this.needles.length > 0) {
+          this.joinsStarted = 0
+          lineNo += this.feedRegion(win, start, last + 1, file, lineNo, out)
+          tailLength = this.backToPrefilter(win, start, last + 1)
+        } else {
+          const before = this.wholeLines ? undefined : this.snapshot(out.length)
+          const counts = scanner.scan(start, last + 1, onLine)
+          if (this.triggered && before) {
+            // Undo what the needle lines of this region did, and read all of its lines.
+            this.restore(before, out)
+            this.triggered = false
+            this.wholeLines = true
+            // A value open at the end of the previous region began there: find its start again.
+            this.joinsStarted = 0
+            if (tailLength > 0) this.reopenFromTail(this.tail.subarray(0, tailLength), file, lineNo, out)
+            lineNo += this.feedRegion(win, start, last + 1, file, lineNo, out)
+            tailLength = this.backToPrefilter(win, start, last + 1)
+          } else {
+            lineNo += counts.lines
+            stats.records += counts.records
+            stats.prefiltered += counts.records
+            // Copied into one buffer kept for the reader's life: no allocation per region.
+            if (!this.wholeLines) tailLength = win.copy(this.tail, 0, Math.max(start, last + 1 - TAIL_BYTES), last + 1)
+          }
+        }
         start = last + 1
       }
       if (end - start === capacity) {
@@ -408,8 +527,49 @@ class SourceReader {
       lineNo++
       this.handleSingleLine(long ? Buffer.concat([...long.pieces, win.subarray(0, filled)]) : win.subarray(0, filled), file, lineNo, out)
     }
+    this.endPending(file, out)
     this.lines = lineNo
     if (out.length > 0) yield out
+  }
+
+  /**
+   * The prefilter just found a multi-line value, and the line that opened it may be in the
+   * previous region (a `{` line holds no needle). Its last bytes are read again for their
+   * structure only: a value still open at their end is taken up again (what they counted stays
+   * as it was; their complete records were handled then).
+   */
+  private reopenFromTail(tail: Buffer, file: string, nextLine: number, out: AuditEvent[]): void {
+    const first = tail.indexOf(NEWLINE)
+    if (first < 0 || first + 1 >= tail.length) return
+    let lines = 0
+    for (let at = first + 1; at < tail.length; at++) if (tail[at] === NEWLINE) lines++
+    const snap = this.snapshot(out.length)
+    this.feedRegion(tail, first + 1, tail.length, file, nextLine - lines, out)
+    this.restore(snap, out)
+  }
+
+  /**
+   * After a region read line by line: when no value was open in it nor is open at its end (the
+   * trigger was a bad line, not a multi-line value), the next region takes the prefilter again, so
+   * that one bad line does not slow down the rest of a big log. Returns the tail kept for it.
+   */
+  private backToPrefilter(win: Buffer, start: number, end: number): number {
+    if (this.pending || this.joinsStarted > 0) return 0
+    this.wholeLines = false
+    return win.copy(this.tail, 0, Math.max(start, end - TAIL_BYTES), end)
+  }
+
+  /** Every line of window[start, end) (end just after a newline) through feed; returns the lines. */
+  private feedRegion(win: Buffer, start: number, end: number, file: string, lineNo: number, out: AuditEvent[]): number {
+    let n = 0
+    for (let at = start; at < end; ) {
+      const nl = win.indexOf(NEWLINE, at)
+      if (nl < 0 || nl >= end) break
+      n++
+      this.feed(win, at, nl, file, lineNo + n, out)
+      at = nl + 1
+    }
+    return n
   }
 
   /** Keep a copy of a piece of an over-long line, until it passes maxLine: then it is skipped, once. */
@@ -429,10 +589,27 @@ class SourceReader {
     if (line.length > this.maxLine) {
       this.skip('line-too-long', file, lineNo)
       this.stats.records++
-    } else if (lineHasNeedle(line, this.needles)) this.handleLine(line, 0, line.length, file, lineNo, out)
-    else if (!isBlank(line, 0, line.length)) {
+    } else if (this.wholeLines || lineHasNeedle(line, this.needles)) {
+      this.feed(line, 0, line.length, file, lineNo, out)
+      if (this.triggered) {
+        // Nothing of this line was counted yet: read it, and what follows, line by line.
+        this.triggered = false
+        this.wholeLines = true
+        this.feed(line, 0, line.length, file, lineNo, out)
+      }
+    } else if (!isBlank(line, 0, line.length)) {
       this.stats.records++
       this.stats.prefiltered++
+    }
+  }
+
+  /** One line, then the lines a failed join gave back (iteratively: hostile input cannot deepen the stack). */
+  private feed(buf: Buffer, start: number, end: number, file: string, lineNo: number, out: AuditEvent[]): void {
+    this.linesFed++
+    this.handleLine(buf, start, end, file, lineNo, out)
+    while (this.replay.length > 0) {
+      const held = this.replay.pop() as HeldLine
+      this.handleLine(held.bytes, 0, held.bytes.length, file, held.line, out)
     }
   }
 
@@ -440,34 +617,184 @@ class SourceReader {
     if (end > start && buf[end - 1] === 0x0d) end--
     // A byte-order mark on a file's first line (the worker threads read ranges, not through read()).
     if (lineNo === 1 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf) start += 3
+    if (this.pending) {
+      this.continuePending(buf, start, end, file, lineNo, out)
+      return
+    }
     if (isBlank(buf, start, end)) return
-    this.stats.records++
+    // In whole-lines mode with a prefilter, lines without a needle are counted, not parsed, unless
+    // they open a value that goes on over the next lines (where the needle may be).
+    const needled = !this.wholeLines || this.needles.length === 0 || hasNeedle(buf, start, end, this.needles)
     if (end - start > this.maxLine) {
+      this.stats.records++
       this.skip('line-too-long', file, lineNo)
       return
     }
     const first = firstNonBlank(buf, start, end)
     const origin: EventOrigin = {format: 'k8s', file, line: lineNo}
     if (first === 0x7b /* { */ || first === 0x5b /* [ */) {
+      if (!needled) {
+        this.stats.records++
+        if (!closesOnLine(buf, start, end) && this.startPending(buf, start, end, lineNo, false)) return
+        this.stats.prefiltered++
+        return
+      }
       let obj: unknown
       try {
         obj = JSON.parse(buf.toString('utf8', start, end))
       } catch {
+        if (!this.wholeLines) {
+          this.triggered = true
+          return
+        }
+        this.stats.records++
+        if (this.startPending(buf, start, end, lineNo, true)) return
         this.skip('not-json', file, lineNo)
         return
       }
+      this.stats.records++
       this.emit(obj, origin, file, lineNo, out)
+      return
+    }
+    if (!needled) {
+      this.stats.records++
+      this.stats.prefiltered++
       return
     }
     const text = buf.toString('utf8', start, end)
     const cells = parseCsvLine(text)
     if (cells && cells.length > 1 && /^\d{4}-\d\d-\d\dT/.test(cells[1] ?? '')) {
+      this.stats.records++
       const result = normaliseCsvRow(cells, origin)
       if (typeof result === 'string') this.skip(result, file, lineNo)
       else out.push(result)
       return
     }
+    if (!this.wholeLines) {
+      // A member line of a multi-line value, or garbage: either way every line must be seen.
+      this.triggered = true
+      return
+    }
+    // A member or closing line of the cut value (what pretty-printing starts lines with): part of its skip.
+    if (this.folding && (first === 0x22 || first === 0x7d || first === 0x5d)) return
+    this.stats.records++
     this.skip('not-json', file, lineNo)
+  }
+
+  /** Start joining at this line when it opens a value left unclosed; false when it does not (or joins are spent). */
+  private startPending(buf: Buffer, start: number, end: number, lineNo: number, needled: boolean): boolean {
+    if (this.joinWaste > this.linesFed + JOIN_SLACK_LINES) return false
+    const depth: DepthState = {depth: 0, inString: false, escaped: false, broken: false}
+    scanDepth(buf, start, end, depth)
+    if (depth.broken || depth.depth <= 0) return false
+    this.joinsStarted++
+    const pending: PendingValue = {buf: Buffer.allocUnsafe(Math.max(4096, (end - start) * 2)), used: 0, ends: [], lines: [], depth, needled}
+    appendHeld(pending, buf, start, end, lineNo)
+    this.pending = pending
+    return true
+  }
+
+  private continuePending(buf: Buffer, start: number, end: number, file: string, lineNo: number, out: AuditEvent[]): void {
+    const p = this.pending as PendingValue
+    // A whole record on a line of its own ends the wait: the value before it was cut, this line is good.
+    const first = firstNonBlank(buf, start, end)
+    if ((first === 0x7b && closesOnLine(buf, start, end) && isWholeRecord(buf.subarray(start, end))) || isCsvRecord(buf, start, end, first)) {
+      this.abandonPending(file, {bytes: Buffer.from(buf.subarray(start, end)), line: lineNo})
+      return
+    }
+    if (p.lines.length >= MAX_JOIN_LINES || p.used + (end - start) > this.maxDoc) {
+      this.abandonPending(file, {bytes: Buffer.from(buf.subarray(start, end)), line: lineNo})
+      return
+    }
+    appendHeld(p, buf, start, end, lineNo)
+    if (!p.needled && hasNeedle(buf, start, end, this.needles)) p.needled = true
+    scanDepth(buf, start, end, p.depth)
+    if (p.depth.broken) {
+      this.abandonPending(file)
+      return
+    }
+    if (p.depth.depth > 0) return
+    // Closed: one record, its pieces joined as they were cut (a break inside a string must not become a newline).
+    this.pending = undefined
+    const firstLine = p.lines[0] as number
+    if (!p.needled) {
+      this.stats.prefiltered++
+      return
+    }
+    let obj: unknown
+    try {
+      obj = JSON.parse(p.buf.toString('utf8', 0, p.used))
+    } catch {
+      this.pending = p
+      this.abandonPending(file)
+      return
+    }
+    this.emit(obj, {format: 'k8s', file, line: firstLine}, file, firstLine, out)
+  }
+
+  /**
+   * The value being joined cannot be completed: its first line is one bad record, and the lines
+   * after it (then `next`, the line that ended the wait) are read again on their own.
+   */
+  private abandonPending(file: string, next?: HeldLine): void {
+    const p = this.pending
+    if (!p) return
+    this.pending = undefined
+    this.skip('not-json', file, p.lines[0] as number)
+    this.joinWaste += p.lines.length - 1
+    if (next) this.replay.push(next)
+    for (let i = p.lines.length - 1; i >= 1; i--) this.replay.push({bytes: p.buf.subarray(p.ends[i - 1] as number, p.ends[i] as number), line: p.lines[i] as number})
+  }
+
+  /**
+   * End of input with a value still open: it was cut (a log copied mid-write). Its first line is
+   * the one counted skip; the lines after it are read alone, so that any whole value among them is
+   * kept, but its member lines (`"verb": "get",`) are the same cut value, not one skip each.
+   */
+  private endPending(file: string, out: AuditEvent[]): void {
+    this.folding = true
+    try {
+      while (this.pending) {
+        this.abandonPending(file)
+        while (this.replay.length > 0) {
+          const held = this.replay.pop() as HeldLine
+          this.handleLine(held.bytes, 0, held.bytes.length, file, held.line, out)
+        }
+      }
+    } finally {
+      this.folding = false
+    }
+  }
+
+  /** What a region's needle lines change, to undo when the region must be read line by line. */
+  private snapshot(outLength: number): Snapshot {
+    const s = this.stats
+    return {
+      outLength,
+      records: s.records,
+      prefiltered: s.prefiltered,
+      skipped: s.skipped,
+      truncated: s.truncated,
+      otherServices: s.otherServices,
+      skipReasons: {...s.skipReasons},
+      skipPositions: s.skipPositions.length,
+      skipLog: this.skipLog.length,
+      refusal: this.refusal,
+    }
+  }
+
+  private restore(snap: Snapshot, out: AuditEvent[]): void {
+    const s = this.stats
+    out.length = snap.outLength
+    s.records = snap.records
+    s.prefiltered = snap.prefiltered
+    s.skipped = snap.skipped
+    s.truncated = snap.truncated
+    s.otherServices = snap.otherServices
+    s.skipReasons = snap.skipReasons
+    s.skipPositions.length = snap.skipPositions
+    this.skipLog.length = snap.skipLog
+    this.refusal = snap.refusal
   }
 
   private emit(obj: unknown, origin: EventOrigin, file: string, lineNo: number, out: AuditEvent[]): void {
@@ -477,16 +804,23 @@ class SourceReader {
       result = normaliseRecord(obj, origin, inner)
     } catch {
       // Absurdly deep nesting (10k levels of lists) overflows the stack: bad input, not the end of the file.
-      result = 'unknown-shape'
+      result = 'too-deep'
     }
     for (const r of inner) this.skip(r, file, lineNo)
+    // A record of no known shape nested past any real audit record is named for what it is: a
+    // hostile value (and an input of nothing else is lost whole, not one bad line).
+    if ((result === 'unknown-shape' || result === 'invalid-event') && nestedDeeperThan(obj, MAX_YAML_DEPTH)) result = 'too-deep'
     if (typeof result === 'string') this.skip(result, file, lineNo)
     else for (const e of result) out.push(e)
   }
 
   /**
    * Pretty-printed JSON: a stream of top-level values (or one top-level array of them), split by
-   * tracking brace depth outside strings so memory holds one value at a time.
+   * tracking brace depth outside strings so memory holds one value at a time. A top-level object
+   * whose member `items`, `events`, `entries`, `records` or `logEvents` is an array (an EventList,
+   * an `aws logs filter-log-events` page, a Logging API response, an Azure export) is an envelope:
+   * its array is streamed, each element parsed on its own, so an envelope of any size is read
+   * with memory bounded by its largest element (capped at maxDocumentBytes).
    */
   private async *readDocuments(file: string, chunks: AsyncIterable<Buffer>): AsyncGenerator<AuditEvent[]> {
     let depth = 0
@@ -500,6 +834,18 @@ class SourceReader {
     let valueLine = 0
     let line = 1
     let garbageLine = 0
+    // The record being read closes when depth comes back to recDepth (-1: between records).
+    let recDepth = -1
+    let recIsObject = false
+    // Inside an envelope: streamDepth is the depth of its array's elements (-1: none), and the
+    // envelope's other members are passed over, not buffered.
+    let envelope = false
+    let streamDepth = -1
+    let scalarCounted = false
+    // Member names of a top-level object, to find the envelope array: 0 no name expected,
+    // 1 a name may start, 2 in the name, 3 after the name, 4 after the colon.
+    let keyState = 0
+    let key = ''
     try {
       for await (const chunk of chunks) {
         this.stats.bytes += chunk.length
@@ -507,32 +853,111 @@ class SourceReader {
         for (let i = 0; i < chunk.length; i++) {
           const c = chunk[i] as number
           if (c === NEWLINE) line++
-          if (depth > base) {
-            if (inString) {
-              if (escaped) escaped = false
-              else if (c === 0x5c) escaped = true
-              else if (c === 0x22) inString = false
-              continue
+          if (inString) {
+            if (escaped) escaped = false
+            else if (c === 0x5c) {
+              escaped = true
+              if (keyState === 2) keyState = 0
+            } else if (c === 0x22) {
+              inString = false
+              if (keyState === 2) keyState = 3
+            } else if (keyState === 2) {
+              if (key.length < 16) key += String.fromCharCode(c)
+              else keyState = 0
             }
-            if (c === 0x22) inString = true
-            else if (c === 0x7b || c === 0x5b) depth++
-            else if (c === 0x7d || c === 0x5d) {
-              depth--
-              if (depth === base) {
-                const piece = chunk.subarray(valueStart < 0 ? 0 : valueStart, i + 1)
-                if (!tooLarge) parts.push(piece)
-                this.finishDocument(tooLarge ? undefined : Buffer.concat(parts), file, valueLine, out)
+            continue
+          }
+          if (recDepth >= 0) {
+            // Inside a record.
+            if (c === 0x22) {
+              inString = true
+              if (keyState === 1 && depth === recDepth + 1) {
+                keyState = 2
+                key = ''
+              } else keyState = 0
+            } else if (c === 0x7b || c === 0x5b) {
+              if (keyState === 4 && c === 0x5b && recDepth === base && ENVELOPE_KEYS.has(key)) {
+                // An envelope's array: what was kept of the envelope is dropped, its elements become the records.
                 parts = []
                 partBytes = 0
                 tooLarge = false
                 valueStart = -1
+                recDepth = -1
+                envelope = true
+                depth++
+                streamDepth = depth
+                scalarCounted = false
+                keyState = 0
+                continue
+              }
+              keyState = 0
+              depth++
+            } else if (c === 0x7d || c === 0x5d) {
+              depth--
+              keyState = 0
+              if (depth === recDepth) {
+                const piece = chunk.subarray(valueStart < 0 ? 0 : valueStart, i + 1)
+                if (partBytes + piece.length > this.maxDoc) tooLarge = true
+                if (!tooLarge) parts.push(piece)
+                const reason = streamDepth >= 0 ? 'element-too-large' : 'document-too-large'
+                // One piece (the element is within this chunk): parsed in place, not copied.
+                this.finishDocument(tooLarge ? undefined : parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts), file, valueLine, out, reason)
+                parts = []
+                partBytes = 0
+                tooLarge = false
+                valueStart = -1
+                recDepth = -1
+              }
+            } else if (c === 0x2c) {
+              keyState = recIsObject && depth === recDepth + 1 && recDepth === base ? 1 : 0
+            } else if (c === 0x3a) {
+              keyState = keyState === 3 ? 4 : 0
+            } else if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) keyState = 0
+            continue
+          }
+          if (streamDepth >= 0 && depth === streamDepth) {
+            // Between the elements of an envelope's array.
+            if (c === 0x7b || c === 0x5b) {
+              recDepth = depth
+              recIsObject = c === 0x7b
+              keyState = 0
+              depth++
+              valueStart = i
+              valueLine = line
+            } else if (c === 0x5d) {
+              depth--
+              streamDepth = -1
+            } else if (c === 0x2c) scalarCounted = false
+            else if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) {
+              // A string or number among the elements: not an audit record.
+              if (c === 0x22) inString = true
+              if (!scalarCounted) {
+                scalarCounted = true
+                this.stats.records++
+                this.skip('unknown-shape', file, line)
+              }
+            }
+            continue
+          }
+          if (envelope) {
+            // The envelope's other members (kind, metadata, nextPageToken...): passed over.
+            if (c === 0x22) inString = true
+            else if (c === 0x7b || c === 0x5b) depth++
+            else if (c === 0x7d || c === 0x5d) {
+              depth--
+              if (depth <= base) {
+                depth = base
+                envelope = false
               }
             }
             continue
           }
           // Between records.
           if (c === 0x7b || (c === 0x5b && base === 1)) {
-            depth = base + 1
+            recDepth = depth
+            recIsObject = c === 0x7b
+            keyState = recIsObject ? 1 : 0
+            depth++
             valueStart = i
             valueLine = line
           } else if (c === 0x5b && base === 0) {
@@ -549,7 +974,7 @@ class SourceReader {
             }
           }
         }
-        if (depth > base) {
+        if (recDepth >= 0) {
           const piece = chunk.subarray(valueStart < 0 ? 0 : valueStart)
           partBytes += piece.length
           if (partBytes > this.maxDoc) {
@@ -564,16 +989,20 @@ class SourceReader {
       this.skip(isGzipError(error) ? 'corrupt-gzip' : 'read-error', file, line)
       return
     }
-    if (depth > base) {
+    if (recDepth >= 0) {
       this.stats.records++
-      this.skip('not-json', file, valueLine)
+      this.skip(tooLarge ? (streamDepth >= 0 ? 'element-too-large' : 'document-too-large') : 'not-json', file, valueLine)
+    } else if (envelope) {
+      // The envelope was cut: the elements before the cut were read.
+      this.stats.records++
+      this.skip('not-json', file, line)
     }
   }
 
-  private finishDocument(bytes: Buffer | undefined, file: string, line: number, out: AuditEvent[]): void {
+  private finishDocument(bytes: Buffer | undefined, file: string, line: number, out: AuditEvent[], tooLarge: SkipReason = 'document-too-large'): void {
     this.stats.records++
     if (!bytes) {
-      this.skip('document-too-large', file, line)
+      this.skip(tooLarge, file, line)
       return
     }
     let obj: unknown
@@ -636,7 +1065,15 @@ class SourceReader {
           this.skip('not-yaml', file, line)
           continue
         }
-        this.emit(doc.toJS({maxAliasCount: 100}), {format: 'k8s', file, line}, file, line, out)
+        let value: unknown
+        try {
+          value = doc.toJS({maxAliasCount: 100})
+        } catch (error) {
+          // An alias bomb (aliases of aliases, expanding to billions of nodes) is refused, not built.
+          this.skip(/alias/i.test((error as Error)?.message ?? '') ? 'too-many-aliases' : error instanceof RangeError ? 'too-deep' : 'not-yaml', file, line)
+          continue
+        }
+        this.emit(value, {format: 'k8s', file, line}, file, line, out)
       }
     }
     if (out.length > 0) yield out
@@ -648,6 +1085,136 @@ interface LongLine {
   pieces: Buffer[]
   bytes: number
   dropped: boolean
+}
+
+/** Whether a parsed value nests deeper than max (iterative: the value may be 100k levels deep). */
+function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]]
+  let visited = 0
+  while (stack.length > 0) {
+    const [v, d] = stack.pop() as [unknown, number]
+    if (d > max) return true
+    // Wide values are not the concern here: stop looking after a bounded number of nodes.
+    if (++visited > 1_000_000) return false
+    if (Array.isArray(v)) for (const x of v) stack.push([x, d + 1])
+    else if (typeof v === 'object' && v !== null) for (const x of Object.values(v)) stack.push([x, d + 1])
+  }
+  return false
+}
+
+function envBytes(name: string): number | undefined {
+  const n = Number(process.env[name])
+  return Number.isFinite(n) && n > 0 ? n : undefined
+}
+
+/** A line kept while a multi-line value is joined (a copy: the window moves on). */
+interface HeldLine {
+  bytes: Buffer
+  line: number
+}
+
+/** Brace depth outside strings, carried from line to line. */
+interface DepthState {
+  depth: number
+  inString: boolean
+  escaped: boolean
+  /** A closing bracket with nothing open: not a value's continuation. */
+  broken: boolean
+}
+
+/** The lines of a value being joined, back to back in one buffer (no object per line). */
+interface PendingValue {
+  buf: Buffer
+  used: number
+  /** Where each line ends in buf, and its line number. */
+  ends: number[]
+  lines: number[]
+  depth: DepthState
+  /** Whether a line of it holds a prefilter needle (else it is counted as prefiltered, not parsed). */
+  needled: boolean
+}
+
+interface Snapshot {
+  outLength: number
+  records: number
+  prefiltered: number
+  skipped: number
+  truncated: number
+  otherServices: number
+  skipReasons: Partial<Record<SkipReason, number>>
+  skipPositions: number
+  skipLog: number
+  refusal: SkipReason | undefined
+}
+
+function appendHeld(p: PendingValue, buf: Buffer, start: number, end: number, line: number): void {
+  const n = end - start
+  if (p.used + n > p.buf.length) {
+    const grown = Buffer.allocUnsafe(Math.max(p.buf.length * 2, p.used + n))
+    p.buf.copy(grown, 0, 0, p.used)
+    p.buf = grown
+  }
+  buf.copy(p.buf, p.used, start, end)
+  p.used += n
+  p.ends.push(p.used)
+  p.lines.push(line)
+}
+
+function scanDepth(buf: Buffer, start: number, end: number, s: DepthState): void {
+  for (let i = start; i < end; i++) {
+    const c = buf[i] as number
+    if (s.inString) {
+      if (s.escaped) s.escaped = false
+      else if (c === 0x5c) s.escaped = true
+      else if (c === 0x22) s.inString = false
+    } else if (c === 0x22) s.inString = true
+    else if (c === 0x7b || c === 0x5b) s.depth++
+    else if (c === 0x7d || c === 0x5d) {
+      if (--s.depth < 0) {
+        s.broken = true
+        return
+      }
+      // A value closed before the line's end and more follows: not one value over several lines.
+      if (s.depth === 0 && firstNonBlank(buf, i + 1, end) !== -1) {
+        s.broken = true
+        return
+      }
+    }
+  }
+}
+
+/** Whether the line's last non-blank byte closes a value. */
+function closesOnLine(buf: Buffer, start: number, end: number): boolean {
+  for (let i = end - 1; i >= start; i--) {
+    const c = buf[i] as number
+    if (c === 0x20 || c === 0x09 || c === 0x0d) continue
+    return c === 0x7d || c === 0x5d
+  }
+  return false
+}
+
+/** A flattened CSV audit row (see normaliseCsvRow): never the continuation of a JSON value. */
+function isCsvRecord(buf: Buffer, start: number, end: number, first: number): boolean {
+  if (first === 0x7b || first === 0x5b || first === 0x7d || first === 0x5d || first === -1) return false
+  const cells = parseCsvLine(buf.toString('utf8', start, end))
+  return cells !== undefined && cells.length > 1 && /^\d{4}-\d\d-\d\dT/.test(cells[1] ?? '')
+}
+
+/** A line that parses alone and holds at least one event. */
+function isWholeRecord(bytes: Buffer): boolean {
+  try {
+    const result = normaliseRecord(JSON.parse(bytes.toString('utf8')), {format: 'k8s'})
+    return Array.isArray(result) && result.length > 0
+  } catch {
+    return false
+  }
+}
+
+function hasNeedle(buf: Buffer, start: number, end: number, needles: readonly Buffer[]): boolean {
+  if (needles.length === 0) return true
+  const line = buf.subarray(start, end)
+  for (const n of needles) if (line.includes(n)) return true
+  return false
 }
 
 /** Bytes in order, read into the caller's buffer: a file range read in place, or a stream copied. */
@@ -763,13 +1330,65 @@ export function sniffMode(file: string, head: Buffer): Mode {
     // by whole JSON lines is a damaged JSON-lines file: read as documents, everything after it
     // would be swallowed into one unterminated document.
     if (firstLine.endsWith('}')) return 'lines'
-    const next = meaningful[1]
-    if (next === undefined) return firstLine === '{' ? 'documents' : 'lines'
-    return next.startsWith('{') ? 'lines' : 'documents'
+    // An envelope (EventList, an `aws logs filter-log-events` page, a Logging API response), pretty
+    // or compact and of any size: its array is streamed element by element.
+    if (opensEnvelope(head)) return 'documents'
+    // Pretty-printed objects, alone or mixed with JSON lines (`jq .` appends them to a log): the
+    // line reader joins each multi-line value back, and a bad line cannot swallow what follows.
+    return 'lines'
   }
   if (firstLine.startsWith('[')) return firstLine.endsWith(']') ? 'lines' : 'documents'
   if (/\.ya?ml$/i.test(file) || firstLine === '---' || /^[A-Za-z_@'"][\w@./'"-]*:(\s|$)/.test(firstLine)) return 'yaml'
   return 'lines'
+}
+
+/** Whether the bytes start a JSON object with an envelope array (ENVELOPE_KEYS) among its members. */
+export function opensEnvelope(head: Buffer): boolean {
+  let depth = 0
+  let inString = false
+  let escaped = false
+  let key = ''
+  let keyState = 0 // as in readDocuments
+  let started = false
+  for (let i = 0; i < head.length; i++) {
+    const c = head[i] as number
+    if (inString) {
+      if (escaped) escaped = false
+      else if (c === 0x5c) {
+        escaped = true
+        if (keyState === 2) keyState = 0
+      } else if (c === 0x22) {
+        inString = false
+        if (keyState === 2) keyState = 3
+      } else if (keyState === 2) key += String.fromCharCode(c)
+      continue
+    }
+    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) continue
+    if (!started) {
+      if (c !== 0x7b) return false
+      started = true
+      depth = 1
+      keyState = 1
+      continue
+    }
+    if (c === 0x22) {
+      inString = true
+      if (keyState === 1 && depth === 1) {
+        keyState = 2
+        key = ''
+      } else keyState = 0
+    } else if (c === 0x7b || c === 0x5b) {
+      if (keyState === 4 && c === 0x5b && ENVELOPE_KEYS.has(key)) return true
+      keyState = 0
+      depth++
+    } else if (c === 0x7d || c === 0x5d) {
+      if (--depth <= 0) return false
+      keyState = 0
+    } else if (c === 0x2c) keyState = depth === 1 ? 1 : 0
+    else if (c === 0x3a) keyState = keyState === 3 ? 4 : 0
+    else keyState = 0
+  }
+  return false
 }
 
 /** One RFC 4180 row (no embedded newlines). Undefined when the quoting is broken. */
@@ -906,7 +1525,22 @@ export async function scanRange(
 }
 
 export function emptyStats(): ReadStats {
-  return {inputs: 0, bytes: 0, records: 0, prefiltered: 0, events: 0, duplicates: 0, skipped: 0, skipReasons: {}, truncated: 0, skipPositions: [], workers: 0}
+  return {
+    inputs: 0,
+    bytes: 0,
+    records: 0,
+    prefiltered: 0,
+    events: 0,
+    duplicates: 0,
+    skipped: 0,
+    skipReasons: {},
+    truncated: 0,
+    skipPositions: [],
+    workers: 0,
+    otherServices: 0,
+    refusedInputs: 0,
+    refusedPositions: [],
+  }
 }
 
 async function parallelEligible(file: string, options: ReadOptions): Promise<boolean> {
@@ -958,7 +1592,7 @@ async function splitRanges(file: string, total: number, size: number): Promise<[
           end = total
           break
         }
-        const nl = probe.subarray(0, bytesRead).indexOf(NEWLINE)
+        const nl = valueBoundary(probe.subarray(0, bytesRead))
         if (nl >= 0) {
           end += nl + 1
           break
@@ -1061,6 +1695,7 @@ async function* readParallel(file: string, options: ReadOptions, stats: ReadStat
         stats.bytes += d.stats.bytes
         stats.records += d.stats.records
         stats.prefiltered += d.stats.prefiltered
+        stats.otherServices += d.stats.otherServices
         for (const skip of d.skips) reader.skip(skip.reason, file, skip.line + lineOffset)
         // Skips beyond the few positions each range reports are counted without positions.
         const extra = d.stats.skipped - d.skips.length
@@ -1081,6 +1716,24 @@ async function* readParallel(file: string, options: ReadOptions, stats: ReadStat
   } finally {
     await Promise.all(pool.map((w) => w.terminate()))
   }
+}
+
+/**
+ * Where to cut a range: the first newline between a value's close and the next value's open
+ * (`}` then `{`: every newline of plain JSON lines), so that a pretty-printed or wrapped value is
+ * not split between two workers; else the first newline; -1 when there is none.
+ */
+function valueBoundary(probe: Buffer): number {
+  const first = probe.indexOf(NEWLINE)
+  for (let nl = first; nl >= 0; nl = probe.indexOf(NEWLINE, nl + 1)) {
+    let before = nl - 1
+    if (probe[before] === 0x0d) before--
+    const prev = probe[before]
+    const next = probe[nl + 1]
+    if ((prev === 0x7d || prev === 0x5d) && (next === 0x7b || next === 0x5b)) return nl
+    if (nl + 1 >= probe.length) break
+  }
+  return first
 }
 
 async function countLines(file: string, start: number, end: number): Promise<number> {

@@ -65,16 +65,37 @@ export const WHOLE_INPUT_LOST: Partial<Record<SkipReason, string>> = {
   'zstd-not-read': 'zstd-compressed, not read: decompress it with `zstd -d` (gzip is read as is)',
 }
 
-/** How many inputs were not read at all (missing, unreadable, an encoding we do not decode). */
+/**
+ * Limits a record can be refused for. One such record among good ones is a counted skip; an input
+ * of which nothing could be read because of them is lost whole (ReadStats.refusedInputs).
+ */
+export const REFUSED: Partial<Record<SkipReason, string>> = {
+  'too-many-aliases': 'a YAML alias bomb (more aliases than any real record), refused rather than expanded',
+  'too-deep': 'nested deeper than any real audit record, refused',
+  'document-too-large': 'a single JSON or YAML document over the size cap (64 MiB)',
+  'element-too-large': 'a single array element over the size cap (64 MiB): split the export, or read it with jq -c .items[]',
+}
+
+/** How many inputs were not read at all (missing, unreadable, an encoding we do not decode, refused whole). */
 export function inputsLost(stats: ReadStats): number {
-  let n = 0
+  let n = stats.refusedInputs
   for (const reason of Object.keys(WHOLE_INPUT_LOST) as SkipReason[]) n += stats.skipReasons[reason] ?? 0
   return n
 }
 
 export function describeSkips(stats: ReadStats): string {
-  if (stats.skipped === 0) return ''
+  // Entries of other Google services, AKS categories or CloudWatch streams are not bad input: said apart, never a skip.
+  const others =
+    stats.otherServices > 0
+      ? `note: ${stats.otherServices} ${stats.otherServices === 1 ? 'entry' : 'entries'} of other services, not Kubernetes: skipped (GCP services other than k8s.io, AKS categories other than kube-audit, CloudWatch streams other than kube-apiserver-audit)\n`
+      : ''
+  if (stats.skipped === 0) return others
   const lost: string[] = []
+  for (const p of stats.refusedPositions) {
+    const reason = /: ([a-z0-9-]+)$/.exec(p)?.[1] as SkipReason | undefined
+    const what = (reason && REFUSED[reason]) ?? 'refused'
+    lost.push(`error: ${sanitizeForTerminal(p.slice(0, p.length - (reason?.length ?? 0) - 2))}: nothing read from it: ${what}`)
+  }
   for (const p of stats.skipPositions) {
     const reason = /: ([a-z0-9-]+)$/.exec(p)?.[1] as SkipReason | undefined
     const what = reason ? WHOLE_INPUT_LOST[reason] : undefined
@@ -86,7 +107,7 @@ export function describeSkips(stats: ReadStats): string {
   const lines = [...lost, `warning: skipped ${stats.skipped} bad record${stats.skipped === 1 ? '' : 's'} (${reasons})`]
   for (const p of stats.skipPositions) lines.push(`  at ${p}`)
   if (stats.skipped > stats.skipPositions.length) lines.push(`  ... and ${stats.skipped - stats.skipPositions.length} more`)
-  return lines.join('\n') + '\n'
+  return others + lines.join('\n') + '\n'
 }
 
 /** One line of figures for stderr (`--verbose`-style progress; never on stdout). */
