@@ -411,12 +411,12 @@ describe('inputs', () => {
 
 describe('YAML nesting guard', () => {
   it('splits documents at --- lines and keeps their first line numbers', async () => {
-    const {splitYamlDocuments} = await import('./reader.js')
+    const {splitYamlDocuments} = await import('../lib/yaml-bounds.js')
     expect(splitYamlDocuments('a: 1\n---\nb: 2\n--- # c\nc: 3').map((p) => p.firstLine)).toEqual([1, 2, 4])
   })
 
   it('flags flow and block nesting past the bound, not ordinary records', async () => {
-    const {yamlNestingExceeds} = await import('./reader.js')
+    const {yamlNestingExceeds} = await import('../lib/yaml-bounds.js')
     expect(yamlNestingExceeds(`x: ${'['.repeat(300)}${']'.repeat(300)}`, 256)).toBe(true)
     expect(yamlNestingExceeds(Array.from({length: 300}, (_, i) => `${'  '.repeat(i)}- `).join('\n'), 256)).toBe(true)
     expect(yamlNestingExceeds('kind: Event\nuser: {username: "a[b"}\nitems:\n  - {a: [1, 2]}\n', 256)).toBe(false)

@@ -13,6 +13,7 @@ import {collectGarbage} from '../lib/collect-garbage.js'
 import {createLineScanner, firstNonBlank, isBlank, lineHasNeedle, narrowingNeedles, type LineScanner} from './line-scan.js'
 import {normaliseCsvRow, normaliseRecord, type SkipReason} from './normalise.js'
 import {StageMerger} from './stage-merger.js'
+import {MAX_YAML_ALIAS_COUNT, MAX_YAML_DEPTH, splitYamlDocuments, yamlNestingExceeds} from '../lib/yaml-bounds.js'
 
 export interface ReadOptions {
   /**
@@ -1067,7 +1068,7 @@ class SourceReader {
         }
         let value: unknown
         try {
-          value = doc.toJS({maxAliasCount: 100})
+          value = doc.toJS({maxAliasCount: MAX_YAML_ALIAS_COUNT})
         } catch (error) {
           // An alias bomb (aliases of aliases, expanding to billions of nodes) is refused, not built.
           this.skip(/alias/i.test((error as Error)?.message ?? '') ? 'too-many-aliases' : error instanceof RangeError ? 'too-deep' : 'not-yaml', file, line)
@@ -1432,60 +1433,6 @@ export function parseCsvLine(line: string): string[] | undefined {
 
 /** Bytes read between full collections on long streams (see src/lib/collect-garbage.ts). */
 const COLLECT_EVERY_BYTES = 256 * 1024 * 1024
-
-/** Deeper than any real audit record; past it the YAML parser's recursion is a risk. */
-const MAX_YAML_DEPTH = 256
-
-/** Split a YAML stream at its `---` lines, keeping each part's first line number (1-based). */
-export function splitYamlDocuments(text: string): {text: string; firstLine: number}[] {
-  const parts: {text: string; firstLine: number}[] = []
-  const lines = text.split('\n')
-  let start = 0
-  for (let i = 1; i <= lines.length; i++) {
-    if (i === lines.length || /^---(\s|$)/.test(lines[i] ?? '')) {
-      parts.push({text: lines.slice(start, i).join('\n'), firstLine: start + 1})
-      start = i
-    }
-  }
-  return parts
-}
-
-/**
- * A cheap bound on a YAML document's nesting, before parsing: flow brackets outside quotes, and
- * block indentation (two columns or more per level in practice, so indentation / 2 bounds it).
- */
-export function yamlNestingExceeds(text: string, max: number): boolean {
-  let depth = 0
-  let quote: string | undefined
-  let lineStart = true
-  let indent = 0
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]
-    if (c === '\n') {
-      lineStart = true
-      indent = 0
-      quote = undefined
-      continue
-    }
-    if (lineStart) {
-      if (c === ' ' || c === '-') {
-        indent++
-        if (indent / 2 > max) return true
-        continue
-      }
-      lineStart = false
-    }
-    if (quote) {
-      if (c === quote) quote = undefined
-      continue
-    }
-    if (c === '"' || c === "'") quote = c
-    else if (c === '[' || c === '{') {
-      if (++depth > max) return true
-    } else if (c === ']' || c === '}') depth = Math.max(0, depth - 1)
-  }
-  return false
-}
 
 // ---------------------------------------------------------------------------------------------
 // Parallel scan of big plain files.

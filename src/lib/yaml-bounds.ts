@@ -2,7 +2,7 @@
 // toJS recurse once per nesting level: thousands of levels exhaust the stack (and can take V8
 // down with them), so a document nested deeper than any real manifest or audit record is
 // skipped on a cheap scan instead. Aliases are bounded separately, by toJS's maxAliasCount.
-// (src/audit/reader.ts has the first version of these; both should use this one.)
+// Used by the audit reader (recent -f) and the manifest parser (who-can --manifests).
 
 /** Deeper than any real Kubernetes object or audit record. */
 export const MAX_YAML_DEPTH = 256
