@@ -275,6 +275,10 @@ async function resourceTable(client: KubeClient, options: WhoCanOptions): Promis
     const discovery = await discoverResources(client)
     return tableFromDiscovery(discovery.resourceLists, {groups: discovery.groups})
   } catch (error) {
+    // An unreachable server (refused, TLS handshake or no-data timeout) fails the RBAC lists too:
+    // falling back would only make the person wait for the same timeout a second time.
+    const {KubeConnectionError, KubeCredentialError, KubeUnauthorizedError} = await import('../kube/errors.js')
+    if (error instanceof KubeConnectionError || error instanceof KubeCredentialError || error instanceof KubeUnauthorizedError) throw error
     options.onWarning?.(`discovery failed (${(error as Error).message}); resolving resource names from the built-in table`)
     return builtinResourceTable()
   }
