@@ -11,6 +11,7 @@
 import {open, readdir, stat, type FileHandle} from 'node:fs/promises'
 import path from 'node:path'
 import type {AuditEvent} from './event.js'
+import type {FileMark} from './reader.js'
 import {normaliseRecord} from './normalise.js'
 import {StageMerger} from './stage-merger.js'
 
@@ -24,6 +25,12 @@ export interface FollowOptions {
   readBytes?: number
   /** Called once every file has its starting point: lines written from then on are delivered. */
   onReady?: () => void
+  /**
+   * Where a read of these files ended (ReadOptions.marks, by absolute path): following starts there,
+   * so the lines written while that read ran are delivered, not lost. A file replaced since (another
+   * inode) is new: followed from its start. Without a mark, from the file's current end.
+   */
+  from?: ReadonlyMap<string, FileMark>
 }
 
 const READ_BYTES = 4 * 1024 * 1024
@@ -76,9 +83,12 @@ export function followFiles(files: string[], onEvents: (events: AuditEvent[]) =>
       const handle = await open(file, 'r').catch(() => undefined)
       if (!handle) continue // not there yet: read from its start once it appears
       const st = await handle.stat()
-      // Only what is written from now on: what was there has been shown already.
-      Object.assign(s, {handle, ino: st.ino, dev: st.dev, offset: st.size, size: st.size, mtimeMs: st.mtimeMs})
-      s.tail = await readAt(handle, Math.max(0, st.size - TAIL_BYTES), st.size)
+      // What was there has been shown already: from where that read ended, else from now on.
+      const mark = options.from?.get(path.resolve(file))
+      let offset = st.size
+      if (mark) offset = mark.ino === st.ino && mark.dev === st.dev && st.size >= mark.size ? mark.size : 0
+      Object.assign(s, {handle, ino: st.ino, dev: st.dev, offset, size: st.size, mtimeMs: st.mtimeMs})
+      s.tail = await readAt(handle, Math.max(0, offset - TAIL_BYTES), offset)
     }
     if (stopped) closeAll()
     else options.onReady?.()

@@ -15,7 +15,19 @@ import {normaliseCsvRow, normaliseRecord, type SkipReason} from './normalise.js'
 import {StageMerger} from './stage-merger.js'
 import {MAX_YAML_ALIAS_COUNT, MAX_YAML_DEPTH, splitYamlDocuments, yamlNestingExceeds} from '../lib/yaml-bounds.js'
 
+/** A regular file as it was when the read opened it: a follower starts exactly where the read ended. */
+export interface FileMark {
+  size: number
+  ino: number
+  dev: number
+}
+
 export interface ReadOptions {
+  /**
+   * Filled as regular files are opened (keyed by absolute path): each is then read up to its size
+   * at that moment, so lines appended during the read are left to `--follow`, not read twice or lost.
+   */
+  marks?: Map<string, FileMark>
   /**
    * Byte strings of which a line must contain at least one to be parsed (line-oriented inputs
    * only). Lines without any are counted in `stats.prefiltered` and never parsed, so bad input
@@ -369,7 +381,7 @@ class SourceReader {
     this.stats.inputs++
     let chunks: AsyncIterable<Buffer>
     try {
-      chunks = await openChunks(file, this.options.stdin)
+      chunks = await openChunks(file, this.options.stdin, this.options.marks)
     } catch {
       this.skip('read-error', file, 0)
       return
@@ -1269,11 +1281,27 @@ function streamSource(chunks: AsyncIterable<Buffer>): ChunkSource {
   }
 }
 
-async function openChunks(file: string, stdin?: NodeJS.ReadableStream): Promise<AsyncIterable<Buffer>> {
+async function openChunks(file: string, stdin?: NodeJS.ReadableStream, marks?: Map<string, FileMark>): Promise<AsyncIterable<Buffer>> {
   // Check first: a read stream on a missing file would emit an unhandled error later.
   if (file !== '-') await fsp.access(file)
-  const raw: AsyncIterable<Buffer> =
-    file === '-' ? ((stdin ?? process.stdin) as AsyncIterable<Buffer>) : createReadStream(file, {highWaterMark: 4 * MiB})
+  let raw: AsyncIterable<Buffer>
+  if (file === '-') raw = (stdin ?? process.stdin) as AsyncIterable<Buffer>
+  else if (marks) {
+    // Read what the file held when opened, and say where that ends (pipes and devices to their end).
+    const handle = await fsp.open(file, 'r')
+    const st = await handle.stat().catch(async (error: unknown) => {
+      await handle.close()
+      throw error
+    })
+    if (st.isFile()) {
+      marks.set(path.resolve(file), {size: st.size, ino: st.ino, dev: st.dev})
+      if (st.size === 0) {
+        await handle.close()
+        return emptyIterable()
+      }
+    }
+    raw = handle.createReadStream({highWaterMark: 4 * MiB, ...(st.isFile() ? {start: 0, end: st.size - 1} : {})})
+  } else raw = createReadStream(file, {highWaterMark: 4 * MiB})
   const it = raw[Symbol.asyncIterator]()
   const first = await it.next()
   if (first.done) return emptyIterable()
@@ -1561,12 +1589,16 @@ async function splitRanges(file: string, total: number, size: number): Promise<[
  */
 async function* readParallel(file: string, options: ReadOptions, stats: ReadStats, reader: SourceReader): AsyncGenerator<AuditEvent[]> {
   const {Worker} = await import('node:worker_threads')
-  const total = (await fsp.stat(file)).size
+  const st = await fsp.stat(file)
+  const total = st.size
+  // The ranges end at this size: lines appended meanwhile are the follower's (see ReadOptions.marks).
+  options.marks?.set(path.resolve(file), {size: st.size, ino: st.ino, dev: st.dev})
   const workers = workerCount(options)
   const ranges = await splitRanges(file, total, Math.max(64 * 1024, Math.min(64 * MiB, Math.ceil(total / (workers * 8)))))
   stats.inputs++
   const workerOptions: ReadOptions = {...options, stdin: undefined}
   delete workerOptions.stdin
+  delete workerOptions.marks
   const results = new Map<number, {batches: AuditEvent[][]; done?: Extract<RangeMessage, {type: 'done'}>; failed?: boolean}>()
   let wake: (() => void) | undefined
   const notify = () => {

@@ -151,8 +151,10 @@ interrupted (what was fetched is printed).`
       const {loadDashboardData} = await import('../services/dashboard.js')
       try {
         const {followSubscription} = await import('../services/dashboard.js')
-        const subscribe = flags.follow ? await followSubscription(files, filter, {hideSystem: !flags.system, ...(flags.config ? {config: flags.config} : {})}) : undefined
-        const audit = {inputs: files, filter, hideSystem: !flags.system}
+        // Following starts where the first read of each file ended: nothing written between is lost.
+        const marks = flags.follow ? new Map<string, import('../audit/reader.js').FileMark>() : undefined
+        const subscribe = flags.follow ? await followSubscription(files, filter, {hideSystem: !flags.system, ...(flags.config ? {config: flags.config} : {}), ...(marks ? {from: marks} : {})}) : undefined
+        const audit = {inputs: files, filter, hideSystem: !flags.system, ...(marks ? {marks} : {})}
         const shown = await showDashboard((progress) => loadDashboardData({audit, findings: findingsOptions ?? (flags.config ? {config: flags.config} : {})}, progress), subscribe ? {subscribe} : {})
         if (shown) return
       } catch (error) {
@@ -179,9 +181,11 @@ interrupted (what was fetched is printed).`
     const shownEvents = flags['hec-events'] ? await this.openSpool(cloud ? ['SIGTERM', 'SIGHUP'] : ['SIGINT', 'SIGTERM', 'SIGHUP']) : undefined
     const {BufferedStdout} = await import('../output/buffered-stdout.js')
     const out = new BufferedStdout()
+    const marks = flags.follow ? new Map<string, import('../audit/reader.js').FileMark>() : undefined
     let result
     try {
       result = await runRecent({
+        ...(marks ? {marks} : {}),
         inputs: files,
         strict: flags.strict,
         filter,
@@ -208,7 +212,7 @@ interrupted (what was fetched is printed).`
     await out.flush()
     if (flags.follow) {
       process.stderr.write(describeSkips(result.stats))
-      await this.followPlain(files, filter, format, flags)
+      await this.followPlain(files, filter, format, {...flags, ...(marks ? {marks} : {})})
       return
     }
 
@@ -273,10 +277,10 @@ interrupted (what was fetched is printed).`
    * Plain `--follow`: new events in the chosen format (JSON and CSV lines stream; a table prints
    * each batch's rows without headers) until Ctrl-C, SIGTERM or SIGHUP.
    */
-  private async followPlain(files: string[], filter: import('../audit/filter.js').FilterSpec, format: RecentFormat, flags: {system: boolean; config?: string}): Promise<never> {
+  private async followPlain(files: string[], filter: import('../audit/filter.js').FilterSpec, format: RecentFormat, flags: {system: boolean; config?: string; marks?: Map<string, import('../audit/reader.js').FileMark>}): Promise<never> {
     const {followSubscription} = await import('../services/dashboard.js')
     const {createEventSink} = await import('../audit/render.js')
-    const subscribe = await followSubscription(files, filter, {hideSystem: !flags.system, ...(flags.config ? {config: flags.config} : {})})
+    const subscribe = await followSubscription(files, filter, {hideSystem: !flags.system, ...(flags.config ? {config: flags.config} : {}), ...(flags.marks ? {from: flags.marks} : {})})
     if (!subscribe) this.error('--follow follows plain files named with -f; none was given', {exit: 2})
     const sinkFormat = format === 'cim' ? 'json' : format
     const {renderCimLines} = await import('../output/cim.js')

@@ -13,7 +13,7 @@ export interface DashboardSources {
   /** Who-can question; omitted when neither manifests nor a cluster are wanted. */
   whoCan?: WhoCanOptions
   /** Audit inputs (files, folders, globs) and the filter of the events shown. */
-  audit?: {inputs: string[]; filter: FilterSpec; hideSystem?: boolean}
+  audit?: {inputs: string[]; filter: FilterSpec; hideSystem?: boolean; marks?: Map<string, import('../audit/reader.js').FileMark>}
   findings?: FindingsOptions
   /** Most events held for display; the oldest beyond it are dropped (findings still see all). */
   maxEvents?: number
@@ -36,7 +36,7 @@ export async function loadDashboardData(sources: DashboardSources, progress: (me
     const {buildFilter, matches} = await import('../audit/filter.js')
     const shown = buildFilter(sources.audit.filter)
     // Detections need every event; the view shows the filtered ones.
-    const stream = openRecent({inputs: sources.audit.inputs, filter: {...sources.audit.filter, resource: 'all'}})
+    const stream = openRecent({inputs: sources.audit.inputs, filter: {...sources.audit.filter, resource: 'all'}, ...(sources.audit.marks ? {read: {marks: sources.audit.marks}} : {})})
     const {loadFindingsSettings, startFindings, systemLabeller} = await import('./findings.js')
     const settings = await loadFindingsSettings(sources.findings?.config)
     const keep = await systemLabeller(settings, sources.audit.hideSystem ?? false)
@@ -78,7 +78,7 @@ export async function loadDashboardData(sources: DashboardSources, progress: (me
  * `--follow`: a subscription for the live dashboard on the plain files among the audit inputs,
  * delivering appended events that pass the view's filter.
  */
-export async function followSubscription(inputs: string[], filter: FilterSpec, options: {hideSystem?: boolean; config?: string} = {}): Promise<Subscribe | undefined> {
+export async function followSubscription(inputs: string[], filter: FilterSpec, options: {hideSystem?: boolean; config?: string; from?: ReadonlyMap<string, import('../audit/reader.js').FileMark>} = {}): Promise<Subscribe | undefined> {
   const {stat} = await import('node:fs/promises')
   const {followFiles} = await import('../audit/follow.js')
   const {buildFilter, matches} = await import('../audit/filter.js')
@@ -88,7 +88,7 @@ export async function followSubscription(inputs: string[], filter: FilterSpec, o
   const shown = buildFilter(filter)
   const {loadFindingsSettings, systemLabeller} = await import('./findings.js')
   const keep = await systemLabeller(await loadFindingsSettings(options.config), options.hideSystem ?? false)
-  return (onEvents, onReady) => followFiles(files, onEvents, {accept: (event) => matches(event, shown) && keep(event), ...(onReady ? {onReady} : {})})
+  return (onEvents, onReady) => followFiles(files, onEvents, {accept: (event) => matches(event, shown) && keep(event), ...(onReady ? {onReady} : {}), ...(options.from ? {from: options.from} : {})})
 }
 
 function newest(events: AuditEvent[], max: number): AuditEvent[] {

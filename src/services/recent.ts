@@ -31,6 +31,8 @@ export interface RecentRunOptions {
   onShown?: (event: AuditEvent) => void
   /** Cluster name for the CIM `dest` field (`-o cim`). */
   cimDest?: string
+  /** `--follow`: filled with where the read of each regular file ended (see ReadOptions.marks). */
+  marks?: Map<string, import('../audit/reader.js').FileMark>
 }
 
 export interface RecentRunResult {
@@ -57,7 +59,7 @@ export async function runRecent(options: RecentRunOptions): Promise<RecentRunRes
   // For findings, read every resource in the window; the display filter is applied here.
   const readFilter: FilterSpec = withFindings ? {since: options.filter.since, from: options.filter.from, to: options.filter.to, resource: 'all'} : options.filter
   const shown = buildFilter(options.filter)
-  const stream = openRecent({inputs: options.inputs, strict: options.strict, filter: readFilter})
+  const stream = openRecent({inputs: options.inputs, strict: options.strict, filter: readFilter, ...(options.marks ? {read: {marks: options.marks}} : {})})
   const {loadFindingsSettings, startFindings, systemLabeller} = await import('./findings.js')
   // One read of the settings file serves the system label and the detections.
   const settings = await loadFindingsSettings(options.findings?.config ?? options.config)

@@ -136,6 +136,51 @@ describe('recent --follow across log rotation', () => {
       expect(got[0]).toBe('init')
     })
   }
+
+  it('loses no line written while the first read runs (following starts where that read ended)', {timeout: 180_000}, async () => {
+    const dir = path.join(tmp, 'follow-during-read')
+    mkdirSync(dir)
+    const log = path.join(dir, 'audit.log')
+    const out = path.join(dir, 'out.jsonl')
+    // Big enough that the first read takes a while: lines keep arriving during it.
+    const BULK = 60_000
+    let bulk = ''
+    for (let i = 0; i < BULK; i++) bulk += auditLine(`bulk-${i}`, {objectRef: {resource: 'configmaps', namespace: 'ns', name: `bulk-${i}`, apiVersion: 'v1'}})
+    writeFileSync(log, bulk)
+    const run = startCli(['recent', '-f', log, '--follow', '-o', 'json', '--resource', 'secrets'], {stdoutFile: out})
+    let exited = false
+    void run.exited.then(() => (exited = true))
+    const expected: string[] = []
+    const names = () => readFileSync(out, 'utf8').split('\n').flatMap((line) => {
+      try {
+        return line ? [(JSON.parse(line) as {name: string}).name] : []
+      } catch {
+        return []
+      }
+    })
+    try {
+      // Append a line every few milliseconds from the start until well after following has begun.
+      let n = 0
+      let after = 0
+      while (!exited && after < 40) {
+        appendFileSync(log, auditLine(`live-${n}`))
+        expected.push(`live-${n++}`)
+        if (run.stderr().includes('following')) after++
+        await sleep(5)
+      }
+      await until(() => exited || expected.every((name) => names().includes(name)), 20_000)
+    } finally {
+      run.child.kill('SIGTERM')
+      await run.exited
+    }
+    expect(run.stderr()).not.toMatch(STACK_TRACE)
+    const got = names()
+    const lost = expected.filter((name) => !got.includes(name))
+    const duplicated = got.length - new Set(got).size
+    figures.push(`--follow during the first read: ${expected.length} lines appended while ${BULK.toLocaleString('en-US')} lines were read, ${lost.length} lost, ${duplicated} duplicated`)
+    expect(lost).toEqual([])
+    expect(duplicated).toBe(0)
+  })
 })
 
 // ---------------------------------------------------------------------------------------------
