@@ -187,21 +187,24 @@ describe('listAll and continue tokens that never end the list', () => {
 })
 
 describe('proxies', () => {
+  /** A CONNECT proxy's work: join the client to 127.0.0.1:PORT of the request line, and count it. */
+  function tunnel(req: http.IncomingMessage, socket: net.Socket, onTunnel: () => void): void {
+    socket.on('error', () => {})
+    const upstream = net.connect(Number(/:(\d+)$/.exec(req.url ?? '')?.[1]), '127.0.0.1', () => {
+      onTunnel()
+      socket.write('HTTP/1.1 200 OK\r\n\r\n')
+      socket.pipe(upstream).pipe(socket)
+    })
+    upstream.on('error', () => socket.destroy())
+    // The proxy's sockets allow half-open: a closed side closes the other.
+    upstream.on('close', () => socket.destroy())
+    socket.on('close', () => upstream.destroy())
+  }
+
   async function connectProxy(): Promise<{url: string; tunnels: () => number}> {
     let tunnels = 0
     const proxy = http.createServer()
-    proxy.on('connect', (req: http.IncomingMessage, socket: net.Socket) => {
-      socket.on('error', () => {})
-      const upstream = net.connect(Number(/:(\d+)$/.exec(req.url ?? '')?.[1]), '127.0.0.1', () => {
-        tunnels++
-        socket.write('HTTP/1.1 200 OK\r\n\r\n')
-        socket.pipe(upstream).pipe(socket)
-      })
-      upstream.on('error', () => socket.destroy())
-      // The proxy's sockets allow half-open: a closed side closes the other.
-      upstream.on('close', () => socket.destroy())
-      socket.on('close', () => upstream.destroy())
-    })
+    proxy.on('connect', (req: http.IncomingMessage, socket: net.Socket) => tunnel(req, socket, () => tunnels++))
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
     closers.push(() => new Promise((resolve) => {
       proxy.closeAllConnections()
@@ -231,15 +234,7 @@ describe('proxies', () => {
     const proxy = https.createServer({cert: await readFile(path.join(server.dir, 'server.crt')), key: await readFile(path.join(server.dir, 'server.key'))})
     proxy.on('connect', (req: http.IncomingMessage, socket: net.Socket) => {
       auth = req.headers['proxy-authorization']
-      socket.on('error', () => {})
-      const upstream = net.connect(Number(/:(\d+)$/.exec(req.url ?? '')?.[1]), '127.0.0.1', () => {
-        tunnels++
-        socket.write('HTTP/1.1 200 OK\r\n\r\n')
-        socket.pipe(upstream).pipe(socket)
-      })
-      upstream.on('error', () => socket.destroy())
-      upstream.on('close', () => socket.destroy())
-      socket.on('close', () => upstream.destroy())
+      tunnel(req, socket, () => tunnels++)
     })
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
     closers.push(() => new Promise((resolve) => {
