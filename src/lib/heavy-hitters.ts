@@ -42,7 +42,8 @@ export class HeavyHitters<T> {
 
   constructor(
     readonly capacity: number,
-    private readonly create: (key: string) => T,
+    /** A fresh payload; `recycled` is an evicted key's payload the caller may reset and return (no garbage per eviction). */
+    private readonly create: (key: string, recycled?: T) => T,
     /** Called with an entry about to be replaced (to release what its payload holds). */
     private readonly onEvict?: (evicted: Counted<T>) => void,
   ) {
@@ -91,7 +92,7 @@ export class HeavyHitters<T> {
     min.key = key
     min.error = min.count
     min.count++
-    min.value = this.create(key)
+    min.value = this.create(key, min.value)
     this.map.set(key, min)
     this.siftDown(0)
     return min
