@@ -75,7 +75,9 @@ export const secretReadBurst: RuleDefinition = {
         let list = reads.get(who)
         if (list) reads.delete(who) // re-inserted below: the map's order is least recently active first
         else list = []
-        list.push({time: event.time, object: `${event.namespace ?? ''}/${event.name}`, event})
+        // Only what a finding keeps (time, user, evidence): a held read costs a tenth of its event.
+        const slim = {time: event.time, verb: event.verb, user: event.user, sourceIPs: [], origin: event.origin, ...(event.auditID ? {auditID: event.auditID} : {})}
+        list.push({time: event.time, object: `${event.namespace ?? ''}/${event.name}`, event: slim})
         reads.set(who, list)
         if (event.time > latest) latest = event.time
         if (++held > nextPrune) prune()
