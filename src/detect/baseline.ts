@@ -190,8 +190,11 @@ export class BaselineLearner {
 
   view(): BaselineView {
     const enabled = this.learning || !this.priorIsEmpty()
+    // The prior never changes: asked per event (final views check as they go), so answered once.
+    const priorHistory = Object.fromEntries(BASELINE_KINDS.map((k) => [k, Object.keys(this.prior[k]).length > 0])) as Record<BaselineKind, boolean>
     return {
       enabled,
+      final: !this.learning,
       known: (kind, identity, value) => {
         if (this.prior[kind][identity]?.[value] !== undefined) return true
         const seen = this.current[kind][identity]?.[value]
@@ -203,7 +206,7 @@ export class BaselineLearner {
         return values !== undefined && Object.values(values).some((t) => t < this.learnUntil)
       },
       hasHistory: (kind) => {
-        if (Object.keys(this.prior[kind]).length > 0) return true
+        if (priorHistory[kind]) return true
         return Object.values(this.current[kind]).some((m) => Object.values(m).some((t) => t < this.learnUntil))
       },
       isLearning: (time) => time < this.learnUntil,
