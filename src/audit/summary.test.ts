@@ -143,3 +143,23 @@ describe('tables past their exact bound', () => {
     expect(csv.find((l) => l.startsWith('user,cold-'))).toMatch(/,\d+,\d+$/)
   })
 })
+
+describe('service accounts and client types past their bounds', () => {
+  it('keeps the most active service accounts, says how many there were, and caps the users per client type', async () => {
+    const {createSummary, AGENT_TYPE_USERS_CAP} = await import('./summary.js')
+    const {renderSummary} = await import('./render.js')
+    const s = createSummary({}, {serviceAccounts: 3})
+    const base = {verb: 'get', resource: 'secrets', namespace: 'a', name: 'db', sourceIPs: ['10.0.0.1'], userAgent: 'kubectl/v1.30.0', origin: {format: 'k8s' as const}}
+    // 2,000 of ~3,000 requests: above N/K, so Space-Saving guarantees it is kept.
+    for (let r = 0; r < 2000; r++) s.add({...base, time: r + 1, user: {username: 'system:serviceaccount:ci:busy', groups: []}})
+    for (let i = 0; i < AGENT_TYPE_USERS_CAP + 20; i++) s.add({...base, time: 3000 + i, user: {username: `system:serviceaccount:x:sa-${i}`, groups: []}})
+    const r = s.result()
+    expect(r.approximate?.serviceAccounts).toMatchObject({counters: 3})
+    expect(r.unusualServiceAccounts.map((x) => x.serviceAccount)).toContain('system:serviceaccount:ci:busy')
+    expect(r.unusualServiceAccounts).toHaveLength(3)
+    const kubectl = r.agentTypes.find((t) => t.type === 'kubectl')!
+    expect(kubectl.users).toHaveLength(AGENT_TYPE_USERS_CAP)
+    expect(kubectl.usersCapped).toBe(true)
+    expect(renderSummary(r, 'table')).toMatch(/Service accounts with unusual activity \(the 3 most active of ≈[\d,]+ service accounts\)/)
+  })
+})
