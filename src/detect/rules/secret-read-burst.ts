@@ -16,7 +16,7 @@ const READS_BUDGET = 200_000
  * `threshold` reads (so not a burst so far) is forgotten: exact unless more than this many
  * identities read secrets within the same stretch of the log, which only a flood does.
  */
-const MAX_IDENTITIES = 50_000
+const MAX_IDENTITIES = 10_000
 
 /** Harvesting: many secrets in a short time, or all of them in one cluster-wide list. */
 export const secretReadBurst: RuleDefinition = {
