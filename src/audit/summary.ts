@@ -25,9 +25,11 @@ export interface CountRow {
 
 /**
  * Keys counted exactly per table (users, IPs, agents, objects, ...). Past it the table keeps the
- * TABLE_EXACT_KEYS heaviest keys (Space-Saving) and estimates the distinct count (HyperLogLog):
- * a cluster has thousands of users, IPs and objects, a crafted or enormous log millions, and every
- * kept key costs ~0.5 KB, so 50,000 keys x 6 tables stays near 150 MB at worst.
+ * TABLE_EXACT_KEYS heaviest keys (Space-Saving) and estimates the distinct count (HyperLogLog).
+ * A cluster has thousands of users, IPs and objects; a crafted or enormous log millions. Measured
+ * peak RSS of `recent --summary` over 1,000,000 distinct users, IPs, agents and objects (sequential
+ * read; reading alone is ~255 MB): 10,000 keys 289 MB, 50,000 keys 455 MB; 20,000 keeps
+ * 3,000,000 keys at 366 MB.
  */
 export const TABLE_EXACT_KEYS = 20_000
 

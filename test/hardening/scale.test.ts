@@ -55,7 +55,7 @@ describe(`tables of ${ROWS.toLocaleString('en-US')} rows`, () => {
     expect(out.split('\n').length - 1).toBe(ROWS + 1)
   })
 
-  it('recent prints every event as a table and a wide table, every finding, and the whole summary', async () => {
+  it('recent prints every event as a table and a wide table, the findings (capped per rule) and the summary (capped per table)', async () => {
     const figures: string[] = []
     // Output goes to a file and is counted there: a million wide rows are more than a test process
     // should hold.
