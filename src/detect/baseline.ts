@@ -52,7 +52,7 @@ export function emptyBaseline(): Baseline {
  * the cap are not learned, so they stay "new" (unusual) in this run and later ones, and the run
  * says so on stderr and in a detection-limits finding.
  */
-export const MAX_BASELINE_IDENTITIES = 50_000
+export const MAX_BASELINE_IDENTITIES = 20_000
 
 /** Values (agents, groups, networks, reasons) one identity remembers per kind; same policy. */
 export const MAX_BASELINE_VALUES = 256
@@ -86,13 +86,15 @@ export class BaselineLearner {
   private minTime = Infinity
   private maxTime = -Infinity
   private learnUntil = -Infinity
+  /** hasHistory answers for this run's values: asked once per held event at finish, computed once. */
+  private readonly historyCache = new Map<BaselineKind, boolean>()
   /** Identities per kind, prior ones included, to enforce MAX_BASELINE_IDENTITIES. */
   private readonly identities: Record<BaselineKind, number>
   private readonly unlearnedIdentities = new HyperLogLog(10)
   private unlearnedIdentityEvents = 0
   private unlearnedValues = 0
-  /** Values per learned map, kept beside it so the map stays a plain record (JSON, attacker-chosen keys). */
-  private readonly valueCounts = new WeakMap<Record<string, number>, number>()
+  /** Values per learned identity and kind, kept beside the maps so they stay plain records (JSON, attacker-chosen keys). */
+  private readonly valueCounts = Object.fromEntries(BASELINE_KINDS.map((k) => [k, new Map<string, number>()])) as Record<BaselineKind, Map<string, number>>
   // Logs repeat the same few thousand client addresses; parsing each once matters on big inputs.
   private readonly networks = new Map<string, string | undefined>()
   private readonly network = (ip: string): string | undefined => {
@@ -129,6 +131,7 @@ export class BaselineLearner {
 
   observe(event: AuditEvent): void {
     this.observeTime(event)
+    if (this.historyCache.size > 0) this.historyCache.clear()
     const values = baselineValues(event, this.network)
     for (const kind of BASELINE_KINDS) {
       const list = values[kind]
@@ -150,13 +153,14 @@ export class BaselineLearner {
         const seen = map[v]
         if (seen === undefined) {
           // Counted beside the map: Object.keys would cost O(values) per event.
-          const n = this.valueCounts.get(map) ?? 0
+          const counts = this.valueCounts[kind]
+          const n = counts.get(owner) ?? 0
           if (n >= this.maxValues) {
             this.unlearnedValues++
             continue
           }
           map[v] = event.time
-          this.valueCounts.set(map, n + 1)
+          counts.set(owner, n + 1)
         } else if (event.time < seen) map[v] = event.time
       }
     }
@@ -186,6 +190,7 @@ export class BaselineLearner {
   /** Set once the stream is read: events before this time are learning data. */
   setLearnUntil(time: number): void {
     this.learnUntil = time
+    this.historyCache.clear()
   }
 
   view(): BaselineView {
@@ -207,7 +212,12 @@ export class BaselineLearner {
       },
       hasHistory: (kind) => {
         if (priorHistory[kind]) return true
-        return Object.values(this.current[kind]).some((m) => Object.values(m).some((t) => t < this.learnUntil))
+        let known = this.historyCache.get(kind)
+        if (known === undefined) {
+          known = Object.values(this.current[kind]).some((m) => Object.values(m).some((t) => t < this.learnUntil))
+          this.historyCache.set(kind, known)
+        }
+        return known
       },
       isLearning: (time) => time < this.learnUntil,
     }
