@@ -72,6 +72,6 @@ describe('renderSummary', () => {
     expect(out).toMatch(/system:serviceaccount:a:b\s+1\s+1\s+1\s+1\s+1 failed request/)
     const json = JSON.parse(renderSummary(summarise(events), 'json'))
     expect(json.users).toHaveLength(26)
-    expect(renderSummary(summarise(events), 'csv').split('\n')[0]).toBe('kind,key,count,users,failures,denied,firstSeen,lastSeen')
+    expect(renderSummary(summarise(events), 'csv').split('\n')[0]).toBe('kind,key,count,users,failures,denied,firstSeen,lastSeen,maxError,distinct')
   })
 })

@@ -8,7 +8,7 @@ import {renderTable} from '../output/table.js'
 import {sanitizeForTerminal} from '../lib/sanitize.js'
 import {decisionText, type AuditEvent} from './event.js'
 import {redactEvent} from './redact-event.js'
-import type {CountRow, Summary} from './summary.js'
+import type {CountRow, Summary, SummaryTable, TableApproximation} from './summary.js'
 
 export const EVENT_COLUMNS = ['time', 'user', 'verb', 'resource', 'object', 'code', 'decision', 'source']
 export const WIDE_COLUMNS = [...EVENT_COLUMNS, 'impersonator', 'groups', 'reason', 'user-agent', 'origin']
@@ -101,15 +101,26 @@ export function createEventSink(format: OutputFormat, options: {headers?: boolea
   }
 }
 
-function countTable(title: string, keyName: string, rows: CountRow[], headers: boolean, limit: number): string {
+function countTable(title: string, keyName: string, rows: CountRow[], headers: boolean, limit: number, approx?: TableApproximation): string {
   const shown = rows.slice(0, limit)
   const body = renderTable(
-    [keyName, 'count', 'users', 'failures', 'denied', 'first seen', 'last seen'],
-    shown.map((r) => [r.key === '' ? '(none)' : r.key, String(r.count), usersText(r), String(r.failures), String(r.denied), formatTime(r.firstSeen), formatTime(r.lastSeen)]),
+    [keyName, approx ? 'count (<=)' : 'count', 'users', 'failures', 'denied', 'first seen', 'last seen'],
+    shown.map((r) => [r.key === '' ? '(none)' : r.key, approx && r.error ? `${r.count} (-${r.error})` : String(r.count), usersText(r), String(r.failures), String(r.denied), formatTime(r.firstSeen), formatTime(r.lastSeen)]),
     {headers},
   )
-  const more = rows.length > limit ? `(${rows.length - limit} more; -o json for all)\n` : ''
-  return `${title}\n${body}${more}\n`
+  const more = rows.length > limit ? `(${rows.length - limit} more; ${approx ? '-o wide shows the rest of the top' : '-o json for all'})\n` : ''
+  return `${approx ? `${title} (${approximationText(approx)})` : title}\n${body}${more}\n`
+}
+
+/**
+ * One line that lets a reader judge an approximate table: what is kept, how far counts may be off,
+ * how many keys there were.
+ */
+export function approximationText(a: TableApproximation): string {
+  return (
+    `approx.: top ${a.counters.toLocaleString('en-US')} of ≈${a.distinct.toLocaleString('en-US')} distinct (±${(2 * a.distinctError * 100).toFixed(1)}%); ` +
+    `counts are upper bounds, over by at most ${a.maxError.toLocaleString('en-US')}; other figures count from when a key entered the table`
+  )
 }
 
 /** The summary as tables (table/wide), or as one JSON/YAML document. */
@@ -120,31 +131,36 @@ export function renderSummary(summary: Summary, format: OutputFormat, options: {
   const limit = options.limit ?? (format === 'wide' ? Number.POSITIVE_INFINITY : 20)
   if (format === 'csv') {
     const rows: string[][] = []
-    const add = (kind: string, list: CountRow[]) => {
-      for (const r of list) rows.push([kind, sanitizeForTerminal(r.key), String(r.count), usersText(r), String(r.failures), String(r.denied), formatTime(r.firstSeen), formatTime(r.lastSeen)])
+    // maxError and distinct are empty for exact tables; in an approximate one, every row says how
+    // far its count may be over and how many distinct keys the table had (estimate).
+    const add = (kind: string, list: CountRow[], table: SummaryTable) => {
+      const approx = summary.approximate?.[table]
+      const distinct = approx ? String(approx.distinct) : ''
+      for (const r of list) rows.push([kind, sanitizeForTerminal(r.key), String(r.count), usersText(r), String(r.failures), String(r.denied), formatTime(r.firstSeen), formatTime(r.lastSeen), approx ? String(r.error ?? 0) : '', distinct])
     }
-    add('user', summary.users)
-    add('systemUser', summary.systemUsers)
-    add('group', summary.groups)
-    add('sourceIP', summary.sourceIPs)
-    add('userAgent', summary.userAgents)
-    add('object', summary.objects)
-    return renderCsv(['kind', 'key', 'count', 'users', 'failures', 'denied', 'firstSeen', 'lastSeen'], rows, {headers})
+    add('user', summary.users, 'users')
+    add('systemUser', summary.systemUsers, 'systemUsers')
+    add('group', summary.groups, 'groups')
+    add('sourceIP', summary.sourceIPs, 'sourceIPs')
+    add('userAgent', summary.userAgents, 'userAgents')
+    add('object', summary.objects, 'objects')
+    return renderCsv(['kind', 'key', 'count', 'users', 'failures', 'denied', 'firstSeen', 'lastSeen', 'maxError', 'distinct'], rows, {headers})
   }
   let out = `${summary.events} events from ${formatTime(summary.firstSeen ?? 0)} to ${formatTime(summary.lastSeen ?? 0)}\n\n`
-  out += countTable('Users', 'user', summary.users, headers, limit)
-  if (summary.systemUsers.length > 0) out += countTable('Control plane and system identities (--no-system hides them)', 'user', summary.systemUsers, headers, limit)
-  out += countTable('Groups', 'group', summary.groups, headers, limit)
-  out += countTable('Source IPs', 'source ip', summary.sourceIPs, headers, limit)
-  out += countTable('User agents', 'user agent', summary.userAgents, headers, limit)
-  out += countTable('Objects', 'object', summary.objects, headers, limit)
+  const approx = summary.approximate ?? {}
+  out += countTable('Users', 'user', summary.users, headers, limit, approx.users)
+  if (summary.systemUsers.length > 0) out += countTable('Control plane and system identities (--no-system hides them)', 'user', summary.systemUsers, headers, limit, approx.systemUsers)
+  out += countTable('Groups', 'group', summary.groups, headers, limit, approx.groups)
+  out += countTable('Source IPs', 'source ip', summary.sourceIPs, headers, limit, approx.sourceIPs)
+  out += countTable('User agents', 'user agent', summary.userAgents, headers, limit, approx.userAgents)
+  out += countTable('Objects', 'object', summary.objects, headers, limit, approx.objects)
   out += 'Client types\n'
   out += renderTable(
     ['type', 'count', 'users'],
-    summary.agentTypes.map((t) => [t.type, String(t.count), t.users.length > 5 ? `${t.users.slice(0, 5).join(',')},+${t.users.length - 5}` : t.users.join(',')]),
+    summary.agentTypes.map((t) => [t.type, String(t.count), t.users.length > 5 ? `${t.users.slice(0, 5).join(',')},+${t.users.length - 5}${t.usersCapped ? '+' : ''}` : t.users.join(',')]),
     {headers},
   )
-  out += '\nService accounts with unusual activity\n'
+  out += `\nService accounts with unusual activity${approx.serviceAccounts ? ` (the ${approx.serviceAccounts.counters.toLocaleString('en-US')} most active of ≈${approx.serviceAccounts.distinct.toLocaleString('en-US')} service accounts)` : ''}\n`
   out +=
     summary.unusualServiceAccounts.length === 0
       ? '(none)\n'

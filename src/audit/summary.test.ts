@@ -84,3 +84,82 @@ describe('bounded summary memory', () => {
     expect(result.users[0]!.usersCapped).toBeUndefined()
   })
 })
+
+describe('tables past their exact bound', () => {
+  const base = {verb: 'get', resource: 'secrets', namespace: 'a', origin: {format: 'k8s' as const}}
+  /** `heavy` users read 300 times each, then `tail` users once each: more keys than the table keeps. */
+  function flood(heavy: number, tail: number): AuditEvent[] {
+    const out: AuditEvent[] = []
+    let time = 1
+    for (let r = 0; r < 300; r++) for (let i = 0; i < heavy; i++) out.push({...base, time: time++, name: `hot-${i}`, user: {username: `hot-${i}`, groups: []}, sourceIPs: [`10.0.0.${i}`], userAgent: `a-${i}`})
+    for (let i = 0; i < tail; i++) out.push({...base, time: time++, name: `cold-${i}`, user: {username: `cold-${i}`, groups: []}, sourceIPs: [`10.1.${i >> 8}.${i & 255}`], userAgent: `c-${i}`})
+    return out
+  }
+
+  it('stays exact up to the bound: no approximation, no error fields', async () => {
+    const {createSummary} = await import('./summary.js')
+    const s = createSummary({}, {tableKeys: 100})
+    for (const ev of flood(10, 90)) s.add(ev)
+    const r = s.result()
+    expect(r.approximate).toBeUndefined()
+    expect(r.users).toHaveLength(100)
+    expect(r.users[0]).not.toHaveProperty('error')
+  })
+
+  it('keeps the heavy keys with honest upper bounds and estimates the distinct count', async () => {
+    const {createSummary} = await import('./summary.js')
+    const s = createSummary({}, {tableKeys: 100})
+    const events = flood(10, 20_000)
+    for (const ev of events) s.add(ev)
+    const r = s.result()
+    for (const table of ['users', 'sourceIPs', 'userAgents', 'objects'] as const) {
+      const a = r.approximate?.[table]
+      expect(a, table).toBeDefined()
+      expect(a!.counters).toBe(100)
+      expect(a!.maxError).toBeLessThanOrEqual(events.length / 100)
+      expect(Math.abs(a!.distinct - 20_010) / 20_010).toBeLessThan(4 * a!.distinctError)
+      expect(r[table]).toHaveLength(100)
+    }
+    // 300 reads each is above N/K (~230): guaranteed kept; they entered before any eviction, so exact.
+    const hot = r.users.filter((u) => u.key.startsWith('hot-'))
+    expect(hot).toHaveLength(10)
+    for (const u of hot) expect(u).toMatchObject({count: 300, error: 0})
+    for (const u of r.users) expect(u.count - (u.error ?? 0)).toBeLessThanOrEqual(u.key.startsWith('hot-') ? 300 : 1)
+    expect(r.approximate?.groups).toBeUndefined()
+  })
+
+  it('says so in every format', async () => {
+    const {createSummary} = await import('./summary.js')
+    const {renderSummary} = await import('./render.js')
+    const s = createSummary({}, {tableKeys: 100})
+    for (const ev of flood(10, 5_000)) s.add(ev)
+    const r = s.result()
+    expect(renderSummary(r, 'table')).toMatch(/^Users \(approx\.: top 100 of ≈[\d,]+ distinct \(±[\d.]+%\); counts are upper bounds, over by at most \d+/m)
+    expect(renderSummary(r, 'wide')).toContain('COUNT (<=)')
+    expect(JSON.parse(renderSummary(r, 'json')).approximate.users).toMatchObject({counters: 100})
+    expect(renderSummary(r, 'yaml')).toMatch(/approximate:\n\s+users:\n\s+counters: 100/)
+    const csv = renderSummary(r, 'csv').split('\n')
+    expect(csv[0]).toBe('kind,key,count,users,failures,denied,firstSeen,lastSeen,maxError,distinct')
+    expect(csv.find((l) => l.startsWith('user,cold-'))).toMatch(/,\d+,\d+$/)
+  })
+})
+
+describe('service accounts and client types past their bounds', () => {
+  it('keeps the most active service accounts, says how many there were, and caps the users per client type', async () => {
+    const {createSummary, AGENT_TYPE_USERS_CAP} = await import('./summary.js')
+    const {renderSummary} = await import('./render.js')
+    const s = createSummary({}, {serviceAccounts: 3})
+    const base = {verb: 'get', resource: 'secrets', namespace: 'a', name: 'db', sourceIPs: ['10.0.0.1'], userAgent: 'kubectl/v1.30.0', origin: {format: 'k8s' as const}}
+    // 2,000 of ~3,000 requests: above N/K, so Space-Saving guarantees it is kept.
+    for (let r = 0; r < 2000; r++) s.add({...base, time: r + 1, user: {username: 'system:serviceaccount:ci:busy', groups: []}})
+    for (let i = 0; i < AGENT_TYPE_USERS_CAP + 20; i++) s.add({...base, time: 3000 + i, user: {username: `system:serviceaccount:x:sa-${i}`, groups: []}})
+    const r = s.result()
+    expect(r.approximate?.serviceAccounts).toMatchObject({counters: 3})
+    expect(r.unusualServiceAccounts.map((x) => x.serviceAccount)).toContain('system:serviceaccount:ci:busy')
+    expect(r.unusualServiceAccounts).toHaveLength(3)
+    const kubectl = r.agentTypes.find((t) => t.type === 'kubectl')!
+    expect(kubectl.users).toHaveLength(AGENT_TYPE_USERS_CAP)
+    expect(kubectl.usersCapped).toBe(true)
+    expect(renderSummary(r, 'table')).toMatch(/Service accounts with unusual activity \(the 3 most active of ≈[\d,]+ service accounts\)/)
+  })
+})

@@ -221,6 +221,8 @@ interrupted (what was fetched is printed).`
     if (result.blindRules.length > 0) {
       process.stderr.write(`note: every event was logged at Metadata level (no request bodies), so ${result.blindRules.join(', ')} could not see anything; log writes to RBAC objects, configmaps and workloads at Request level to enable them\n`)
     }
+    // Bounds reached on huge or crafted inputs: said once here, and in the output itself.
+    for (const notice of result.notices) process.stderr.write(`note: ${notice}\n`)
     let interrupted = false
     if (cloud) {
       const {describeCloudStats, describeInterrupted} = await import('../services/cloud.js')

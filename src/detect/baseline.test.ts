@@ -115,3 +115,21 @@ describe('state file', () => {
     expect(await readdir(dir)).toEqual(['state.json'])
   })
 })
+
+describe('baseline bounds', () => {
+  it('learns identities up to the cap, keeps the prior ones, and reports the rest as not learned', async () => {
+    const {BaselineLearner, emptyBaseline} = await import('./baseline.js')
+    const prior = emptyBaseline()
+    prior.sensitiveAgents['old'] = Object.assign(Object.create(null), {kubectl: 1}) as Record<string, number>
+    const learner = new BaselineLearner(prior, true, 3, 2)
+    const ev = (user: string, ua: string, time: number) => ({time, verb: 'get', resource: 'secrets', namespace: 'a', name: 'x', user: {username: user, groups: []}, sourceIPs: [], userAgent: ua, origin: {format: 'k8s' as const}})
+    for (const [i, u] of ['old', 'a', 'b', 'c', 'd'].entries()) learner.observe(ev(u, 'kubectl/v1', i))
+    for (const ua of ['curl/1', 'python-requests/2', 'helm/3']) learner.observe(ev('a', ua, 10))
+    const out = learner.result()
+    expect(Object.keys(out.sensitiveAgents).sort()).toEqual(['a', 'b', 'old'])
+    expect(Object.keys(out.sensitiveAgents['a']!)).toHaveLength(2)
+    const limits = learner.limits()
+    expect(limits[0]).toMatch(/^baseline capped at 3 identities per kind; ≈2 new identities beyond it were not learned/)
+    expect(limits[1]).toMatch(/^baseline capped at 2 values .* 2 more were not learned$/)
+  })
+})

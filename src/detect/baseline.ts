@@ -7,6 +7,7 @@ import {randomBytes} from 'node:crypto'
 import {open, readFile, rename, unlink} from 'node:fs/promises'
 import {dirname, basename, join} from 'node:path'
 import type {AuditEvent} from '../audit/event.js'
+import {HyperLogLog} from '../lib/hyperloglog.js'
 import {isKubectl, isSensitiveObject, networkOf, senderOf, userAgentProduct} from './match.js'
 import type {BaselineKind, BaselineView} from './rule.js'
 
@@ -44,6 +45,18 @@ export function emptyBaseline(): Baseline {
   return {version: 1, sensitiveAgents: dict(), sensitiveGroups: dict(), sensitiveNetworks: dict(), kubectlNetworks: dict(), rbacReasons: dict()}
 }
 
+/**
+ * Identities one baseline kind remembers (prior state included). A cluster has thousands; a log
+ * crafted with millions of user names must not grow the state file (or this process) with them.
+ * Policy: first come, first kept; identities already in the state are never dropped, new ones past
+ * the cap are not learned, so they stay "new" (unusual) in this run and later ones, and the run
+ * says so on stderr and in a detection-limits finding.
+ */
+export const MAX_BASELINE_IDENTITIES = 20_000
+
+/** Values (agents, groups, networks, reasons) one identity remembers per kind; same policy. */
+export const MAX_BASELINE_VALUES = 256
+
 const RBAC_RESOURCES = new Set(['roles', 'clusterroles', 'rolebindings', 'clusterrolebindings'])
 
 export function isRbacObject(event: AuditEvent): boolean {
@@ -73,6 +86,15 @@ export class BaselineLearner {
   private minTime = Infinity
   private maxTime = -Infinity
   private learnUntil = -Infinity
+  /** hasHistory answers for this run's values: asked once per held event at finish, computed once. */
+  private readonly historyCache = new Map<BaselineKind, boolean>()
+  /** Identities per kind, prior ones included, to enforce MAX_BASELINE_IDENTITIES. */
+  private readonly identities: Record<BaselineKind, number>
+  private readonly unlearnedIdentities = new HyperLogLog(10)
+  private unlearnedIdentityEvents = 0
+  private unlearnedValues = 0
+  /** Values per learned identity and kind, kept beside the maps so they stay plain records (JSON, attacker-chosen keys). */
+  private readonly valueCounts = Object.fromEntries(BASELINE_KINDS.map((k) => [k, new Map<string, number>()])) as Record<BaselineKind, Map<string, number>>
   // Logs repeat the same few thousand client addresses; parsing each once matters on big inputs.
   private readonly networks = new Map<string, string | undefined>()
   private readonly network = (ip: string): string | undefined => {
@@ -89,29 +111,72 @@ export class BaselineLearner {
   constructor(
     private readonly prior: Baseline,
     private readonly learning = false,
-  ) {}
+    private readonly maxIdentities = MAX_BASELINE_IDENTITIES,
+    private readonly maxValues = MAX_BASELINE_VALUES,
+  ) {
+    this.identities = Object.fromEntries(BASELINE_KINDS.map((k) => [k, Object.keys(prior[k]).length])) as Record<BaselineKind, number>
+  }
 
   private priorIsEmpty(): boolean {
     return BASELINE_KINDS.every((k) => Object.keys(this.prior[k]).length === 0)
   }
 
-  observe(event: AuditEvent): void {
+  /** Only the window's bounds: for runs that neither learn nor keep a state file. */
+  observeTime(event: AuditEvent): void {
     if (Number.isFinite(event.time)) {
       this.minTime = Math.min(this.minTime, event.time)
       this.maxTime = Math.max(this.maxTime, event.time)
     }
+  }
+
+  observe(event: AuditEvent): void {
+    this.observeTime(event)
+    if (this.historyCache.size > 0) this.historyCache.clear()
     const values = baselineValues(event, this.network)
     for (const kind of BASELINE_KINDS) {
       const list = values[kind]
       if (!list || list.length === 0) continue
       // A kubectl network is the sender's (the impersonator's); the rest belongs to the identity acted as.
       const owner = kind === 'kubectlNetworks' ? senderOf(event).username : event.user.username
-      const map = (this.current[kind][owner] ??= dict())
+      let map = this.current[kind][owner]
+      if (map === undefined) {
+        const isNew = this.prior[kind][owner] === undefined
+        if (isNew && this.identities[kind] >= this.maxIdentities) {
+          this.unlearnedIdentities.add(owner)
+          this.unlearnedIdentityEvents++
+          continue
+        }
+        if (isNew) this.identities[kind]++
+        map = this.current[kind][owner] = dict()
+      }
       for (const v of list) {
         const seen = map[v]
-        if (seen === undefined || event.time < seen) map[v] = event.time
+        if (seen === undefined) {
+          // Counted beside the map: Object.keys would cost O(values) per event.
+          const counts = this.valueCounts[kind]
+          const n = counts.get(owner) ?? 0
+          if (n >= this.maxValues) {
+            this.unlearnedValues++
+            continue
+          }
+          map[v] = event.time
+          counts.set(owner, n + 1)
+        } else if (event.time < seen) map[v] = event.time
       }
     }
+  }
+
+  /** The bounds the baseline hit, one sentence each (empty when everything was learned). */
+  limits(): string[] {
+    const out: string[] = []
+    if (this.unlearnedIdentityEvents > 0) {
+      out.push(
+        `baseline capped at ${this.maxIdentities.toLocaleString('en-US')} identities per kind; ≈${Math.max(1, this.unlearnedIdentities.estimate()).toLocaleString('en-US')} new identities beyond it were not learned ` +
+          '(they count as new in this run and later ones)',
+      )
+    }
+    if (this.unlearnedValues > 0) out.push(`baseline capped at ${this.maxValues} values (agents, groups, networks) per identity; ${this.unlearnedValues.toLocaleString('en-US')} more were not learned`)
+    return out
   }
 
   get firstEventTime(): number {
@@ -125,12 +190,16 @@ export class BaselineLearner {
   /** Set once the stream is read: events before this time are learning data. */
   setLearnUntil(time: number): void {
     this.learnUntil = time
+    this.historyCache.clear()
   }
 
   view(): BaselineView {
     const enabled = this.learning || !this.priorIsEmpty()
+    // The prior never changes: asked per event (final views check as they go), so answered once.
+    const priorHistory = Object.fromEntries(BASELINE_KINDS.map((k) => [k, Object.keys(this.prior[k]).length > 0])) as Record<BaselineKind, boolean>
     return {
       enabled,
+      final: !this.learning,
       known: (kind, identity, value) => {
         if (this.prior[kind][identity]?.[value] !== undefined) return true
         const seen = this.current[kind][identity]?.[value]
@@ -142,8 +211,13 @@ export class BaselineLearner {
         return values !== undefined && Object.values(values).some((t) => t < this.learnUntil)
       },
       hasHistory: (kind) => {
-        if (Object.keys(this.prior[kind]).length > 0) return true
-        return Object.values(this.current[kind]).some((m) => Object.values(m).some((t) => t < this.learnUntil))
+        if (priorHistory[kind]) return true
+        let known = this.historyCache.get(kind)
+        if (known === undefined) {
+          known = Object.values(this.current[kind]).some((m) => Object.values(m).some((t) => t < this.learnUntil))
+          this.historyCache.set(kind, known)
+        }
+        return known
       },
       isLearning: (time) => time < this.learnUntil,
     }

@@ -56,7 +56,7 @@ describe('detect', () => {
   })
   it('handles an empty stream', async () => {
     const r = await detect([], {settings: defaultSettings(), baselineWindow: DAY})
-    expect(r).toEqual({findings: [], events: 0, baseline: expect.objectContaining({version: 1})})
+    expect(r).toEqual({findings: [], events: 0, limits: [], baseline: expect.objectContaining({version: 1})})
   })
 })
 
@@ -69,5 +69,33 @@ describe('fail-on', () => {
     expect(shouldFail(r.findings, 'medium')).toBe(false)
     expect(shouldFail(r.findings, 'none')).toBe(false)
     expect(failingFindings(r.findings, 'low')).toHaveLength(1)
+  })
+})
+
+describe('bounds on hostile inputs', () => {
+  const base = {verb: 'get', resource: 'secrets', namespace: 'prod', userAgent: 'kubectl/v1.30.0 (linux/amd64) kubernetes/abc', code: 200, origin: {format: 'k8s' as const}}
+  it('folds findings past the per-rule cap into one, keeps its severity for --fail-on, and says so', async () => {
+    const {MAX_GROUPS} = await import('./group.js')
+    const {failingFindings} = await import('./fail-on.js')
+    const n = MAX_GROUPS + 500
+    const events = Array.from({length: n}, (_, i) => ({...base, time: 1000 + i, name: `s-${i}`, user: {username: `user-${i}`, groups: ['devs']}, sourceIPs: [`10.0.${i >> 8 & 255}.${i & 255}`]}))
+    const r = await detect(events, {settings: defaultSettings()})
+    const summary = r.findings.filter((f) => f.ruleId === 'sensitive-access-summary')
+    expect(summary).toHaveLength(MAX_GROUPS + 1)
+    const folded = summary.find((f) => f.folded !== undefined)!
+    expect(folded.count).toBe(500)
+    expect(Math.abs(folded.folded! - 500)).toBeLessThan(50)
+    expect(folded.who).toMatch(/^\(≈[\d,]+ more\)$/)
+    expect(r.limits.some((l) => l.startsWith('sensitive-access-summary: more than 10,000 findings'))).toBe(true)
+    const notice = r.findings.find((f) => f.ruleId === 'detection-limits')!
+    expect(notice.detail).toContain('sensitive-access-summary')
+    expect(failingFindings(r.findings, 'info').some((f) => f.ruleId === 'detection-limits')).toBe(false)
+  })
+  it('keeps no per-identity baseline when nothing would read it', async () => {
+    const events = Array.from({length: 1000}, (_, i) => ({...base, time: 1000 + i, name: 'db', user: {username: `user-${i}`, groups: ['devs']}, sourceIPs: ['10.0.0.1']}))
+    const r = await detect(events, {settings: defaultSettings(), keepBaseline: false})
+    expect(Object.keys(r.baseline.sensitiveAgents)).toHaveLength(0)
+    expect(r.limits).toEqual([])
+    expect(r.findings.some((f) => f.ruleId === 'detection-limits')).toBe(false)
   })
 })

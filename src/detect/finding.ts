@@ -27,10 +27,17 @@ export interface Finding {
   evidence: Evidence[]
   /** One sentence of why this fired. */
   detail?: string
+  /**
+   * Set on the one finding that stands for the keys past a rule's cap (MAX_GROUPS in group.ts):
+   * about how many distinct keys (identities, objects, addresses) were folded into it.
+   */
+  folded?: number
 }
 
 /** How a rule sees the stream: one event at a time, then a final flush. */
 export interface RuleContext {
   onEvent(event: AuditEvent): void
   finish(): Finding[]
+  /** Bounds this rule hit (state pruned, values not kept), one sentence each; asked after finish(). */
+  limits?(): string[]
 }

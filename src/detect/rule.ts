@@ -30,6 +30,11 @@ export interface BaselineView {
    * novelty rules then skip buffering candidates instead of keeping them for a silent finish().
    */
   readonly enabled: boolean
+  /**
+   * True when the answers cannot change during the run (no learning period: only the prior state
+   * counts), so rules may check each event as it comes instead of holding it for finish().
+   */
+  readonly final: boolean
   /** True when this value was seen before for this identity: in the prior state, or in the learning part. */
   known(kind: BaselineKind, identity: string, value: string): boolean
   /** True when the identity itself was seen in `kind` before. */

@@ -26,6 +26,8 @@ export interface FindingsResult {
   findings: Finding[]
   events: number
   learnedUntil?: number
+  /** Bounds the detections hit (also in the findings as detection-limits): for one stderr note each. */
+  limits: string[]
 }
 
 export class FindingsOptionsError extends Error {
@@ -61,6 +63,8 @@ export async function startFindings(options: FindingsOptions, loaded?: DetectSet
     settings,
     ...(prior ? {baseline: prior} : {}),
     ...(baselineWindow !== undefined ? {baselineWindow} : {}),
+    // Nothing reads this run's values without --state (a learning period records them anyway).
+    keepBaseline: options.state !== undefined,
   })
   return {
     observe: (event) => queue.push(event),
@@ -68,7 +72,7 @@ export async function startFindings(options: FindingsOptions, loaded?: DetectSet
       queue.end()
       const result = await running
       if (options.state) await writeBaselineState(options.state, result.baseline)
-      return {findings: result.findings, events: result.events, ...(result.learnedUntil !== undefined ? {learnedUntil: result.learnedUntil} : {})}
+      return {findings: result.findings, events: result.events, limits: result.limits, ...(result.learnedUntil !== undefined ? {learnedUntil: result.learnedUntil} : {})}
     },
   }
 }

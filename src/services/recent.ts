@@ -48,6 +48,11 @@ export interface RecentRunResult {
    * level was logged at Metadata level (their ids). Empty when bodies were there or levels unknown.
    */
   blindRules: string[]
+  /**
+   * Bounds reached, one sentence each, for stderr: detections that capped or pruned their state, and
+   * summary tables that became approximate. The output says so too; this is the one-time heads-up.
+   */
+  notices: string[]
 }
 
 export async function runRecent(options: RecentRunOptions): Promise<RecentRunResult> {
@@ -118,18 +123,24 @@ export async function runRecent(options: RecentRunOptions): Promise<RecentRunRes
     }
   }
 
-  const result: RecentRunResult = {stats: stream.stats, matched, systemHidden, failing: 0, blindRules: []}
+  const result: RecentRunResult = {stats: stream.stats, matched, systemHidden, failing: 0, blindRules: [], notices: []}
   if (findings && metadataEvents > 0 && bodyEvents === 0) {
     const {RULES} = await import('../detect/catalog.js')
     result.blindRules = RULES.filter((rule) => rule.auditLevel.needs === 'Request').map((rule) => rule.id)
   }
   let body = ''
-  if (summary) body = renderSummary(summary.result(), withFindings ? tableOnly(options.format as Exclude<RecentFormat, 'cim'>) : (options.format as Exclude<RecentFormat, 'cim'>), {headers: options.headers})
+  const summarised = summary?.result()
+  if (summarised?.approximate) {
+    const {approximationText} = await import('../audit/render.js')
+    for (const [table, approx] of Object.entries(summarised.approximate)) result.notices.push(`--summary: the ${table} table is approximate (${approximationText(approx)})`)
+  }
+  if (summarised) body = renderSummary(summarised, withFindings ? tableOnly(options.format as Exclude<RecentFormat, 'cim'>) : (options.format as Exclude<RecentFormat, 'cim'>), {headers: options.headers})
   else if (eventsVisible && sink) body = sink.end()
 
   if (findings) {
     const done = await findings.finish()
     result.findings = done.findings
+    result.notices.push(...done.limits)
     if (options.failOn) {
       const {failingFindings} = await import('../detect/fail-on.js')
       result.failing = failingFindings(done.findings, options.failOn).length

@@ -1,6 +1,7 @@
 import type {AuditEvent} from '../../audit/event.js'
 import {redactSecrets} from '../../lib/redact.js'
 import {isRbacObject} from '../baseline.js'
+import {Candidates} from '../candidates.js'
 import {FindingGroups} from '../group.js'
 import {isDenied, isRead, isWrite} from '../match.js'
 import {durationParam, numberParam} from '../params.js'
@@ -32,7 +33,18 @@ export const rbacObjectAccess: RuleDefinition = {
   auditLevel: {needs: 'Metadata'},
   create(settings, baseline) {
     const groups = new FindingGroups(rbacObjectAccess)
-    const withReason: AuditEvent[] = []
+    const withReason = new Candidates(rbacObjectAccess.id, baseline, (event: AuditEvent) => {
+      if (!baseline.hasHistory('rbacReasons') || baseline.isLearning(event.time)) return
+      const who = event.user.username
+      const reason = event.reason ?? ''
+      if (baseline.known('rbacReasons', who, reason)) return
+      groups.add(`reason\u0000${who}\u0000${reason}`, event, {
+        who,
+        what: `${event.verb} ${event.resource} via a new authorization path`,
+        severity: 'medium',
+        detail: `first time: ${redactSecrets(reason)}`,
+      })
+    })
     const reconKinds = numberParam(settings, rbacObjectAccess, 'reconKinds')
     const reconWindow = durationParam(settings, rbacObjectAccess, 'reconWindow')
     // Per identity: when each RBAC kind was last listed cluster-wide.
@@ -61,25 +73,13 @@ export const rbacObjectAccess: RuleDefinition = {
           what: `${kind} ${event.resource}`,
           severity: kind === 'read' ? 'info' : 'low',
         })
-        if (baseline.enabled && event.reason) withReason.push(event)
+        if (event.reason) withReason.push(event)
       },
       finish() {
-        if (baseline.hasHistory('rbacReasons')) {
-          for (const event of withReason) {
-            if (baseline.isLearning(event.time)) continue
-            const who = event.user.username
-            const reason = event.reason ?? ''
-            if (baseline.known('rbacReasons', who, reason)) continue
-            groups.add(`reason\u0000${who}\u0000${reason}`, event, {
-              who,
-              what: `${event.verb} ${event.resource} via a new authorization path`,
-              severity: 'medium',
-              detail: `first time: ${redactSecrets(reason)}`,
-            })
-          }
-        }
+        withReason.flush()
         return groups.findings()
       },
+      limits: () => withReason.limits(),
     }
   },
 }

@@ -4,6 +4,20 @@ import {isCoreGroup} from '../match.js'
 import {durationParam, numberParam} from '../params.js'
 import type {RuleDefinition} from '../rule.js'
 
+/**
+ * Reads held before the rule prunes: a flood of identities that read a secret or two each would
+ * otherwise keep every event of the log. Pruning drops only identities that cannot be in a burst:
+ * fewer than `threshold` distinct secrets and nothing newer than two windows before the latest read.
+ */
+const READS_BUDGET = 200_000
+
+/**
+ * Identities with reads held at once. Past it, the least recently active identity with fewer than
+ * `threshold` reads (so not a burst so far) is forgotten: exact unless more than this many
+ * identities read secrets within the same stretch of the log, which only a flood does.
+ */
+const MAX_IDENTITIES = 10_000
+
 /** Harvesting: many secrets in a short time, or all of them in one cluster-wide list. */
 export const secretReadBurst: RuleDefinition = {
   id: 'secret-read-burst',
@@ -29,6 +43,24 @@ export const secretReadBurst: RuleDefinition = {
     const windowMs = durationParam(settings, secretReadBurst, 'window')
     const groups = new FindingGroups(secretReadBurst)
     const reads = new Map<string, {time: number; object: string; event: Parameters<typeof groups.add>[1]}[]>()
+    let held = 0
+    let nextPrune = READS_BUDGET
+    let latest = -Infinity
+    let pruned = 0
+    let evicted = 0
+    const prune = () => {
+      for (const [who, list] of reads) {
+        let newest = -Infinity
+        for (const r of list) newest = Math.max(newest, r.time)
+        if (newest >= latest - 2 * windowMs) continue
+        if (list.length >= threshold && new Set(list.map((r) => r.object)).size >= threshold) continue
+        reads.delete(who)
+        held -= list.length
+        pruned++
+      }
+      // Whatever is left is needed: prune again only when it has doubled.
+      nextPrune = Math.max(READS_BUDGET, 2 * held)
+    }
     return {
       onEvent(event) {
         if (event.resource !== 'secrets' || !isCoreGroup(event) || event.subresource) return
@@ -40,9 +72,30 @@ export const secretReadBurst: RuleDefinition = {
           return
         }
         if (event.verb !== 'get' || !event.name) return
-        const list = reads.get(who) ?? []
-        list.push({time: event.time, object: `${event.namespace ?? ''}/${event.name}`, event})
+        let list = reads.get(who)
+        if (list) reads.delete(who) // re-inserted below: the map's order is least recently active first
+        else list = []
+        // Only what a finding keeps (time, user, evidence): a held read costs a tenth of its event.
+        const slim = {time: event.time, verb: event.verb, user: event.user, sourceIPs: [], origin: event.origin, ...(event.auditID ? {auditID: event.auditID} : {})}
+        list.push({time: event.time, object: `${event.namespace ?? ''}/${event.name}`, event: slim})
         reads.set(who, list)
+        if (event.time > latest) latest = event.time
+        if (++held > nextPrune) prune()
+        if (reads.size > MAX_IDENTITIES) {
+          for (const [other, reads_] of reads) {
+            if (other === who || reads_.length >= threshold) continue
+            reads.delete(other)
+            held -= reads_.length
+            evicted++
+            break
+          }
+        }
+      },
+      limits() {
+        const out: string[] = []
+        if (pruned > 0) out.push(`secret-read-burst: forgot the reads of ${pruned.toLocaleString('en-US')} identities that could not be in a burst (under ${threshold} distinct secrets, older than two windows), to keep memory bounded`)
+        if (evicted > 0) out.push(`secret-read-burst: more than ${MAX_IDENTITIES.toLocaleString('en-US')} identities read secrets at once; the reads of ${evicted.toLocaleString('en-US')} least recently active ones (under ${threshold} reads each) were forgotten`)
+        return out
       },
       finish() {
         for (const [who, list] of reads) {
@@ -71,7 +124,7 @@ export const secretReadBurst: RuleDefinition = {
               peak = Math.max(peak, inWindow.size)
             }
           }
-          if (burst) {
+          if (burst && burst.folded === undefined) {
             burst.what = `read ${peak} distinct secrets within ${windowMs / 60000} min`
             burst.detail = `threshold ${threshold} distinct secrets per ${windowMs / 60000} min (sliding)`
           }

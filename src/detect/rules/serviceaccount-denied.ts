@@ -32,7 +32,8 @@ export const serviceAccountDenied: RuleDefinition = {
       onEvent(event) {
         const who = event.user.username
         if (event.impersonator || !serviceAccountOf(who) || !isDenied(event)) return
-        groups.add(who, event, {who, what: 'denied requests'})
+        // Past the rule's cap of findings, a service account has no finding of its own: no burst state either.
+        if (groups.add(who, event, {who, what: 'denied requests'}).folded !== undefined) return
         const list = times.get(who) ?? []
         list.push(event.time)
         times.set(who, list)
@@ -42,6 +43,7 @@ export const serviceAccountDenied: RuleDefinition = {
       },
       finish() {
         return groups.findings().map((f) => {
+          if (f.folded !== undefined) return f
           const list = (times.get(f.who) ?? []).sort((a, b) => a - b)
           let best = 0
           for (let lo = 0, hi = 0; hi < list.length; hi++) {

@@ -1,3 +1,4 @@
+import {Candidates} from '../candidates.js'
 import {FindingGroups} from '../group.js'
 import {isAnonymousIdentity, isKubectl, networkOf, senderOf, serviceAccountOf} from '../match.js'
 import type {AuditEvent} from '../../audit/event.js'
@@ -27,7 +28,18 @@ export const suspiciousKubectl: RuleDefinition = {
   auditLevel: {needs: 'Metadata'},
   create(_settings, baseline) {
     const groups = new FindingGroups(suspiciousKubectl)
-    const candidates: AuditEvent[] = []
+    const candidates = new Candidates(suspiciousKubectl.id, baseline, (event: AuditEvent) => {
+      if (!baseline.hasHistory('kubectlNetworks') || baseline.isLearning(event.time)) return
+      const who = senderOf(event).username
+      for (const net of new Set(event.sourceIPs.map(networkOf))) {
+        if (!net || baseline.known('kubectlNetworks', who, net)) continue
+        groups.add(`net\u0000${who}\u0000${net}`, event, {
+          who,
+          what: `kubectl from new network ${net}`,
+          detail: `no kubectl request by ${who} came from ${net} in the baseline`,
+        })
+      }
+    })
     return {
       onEvent(event) {
         if (!isKubectl(event.userAgent)) return
@@ -42,25 +54,13 @@ export const suspiciousKubectl: RuleDefinition = {
             severity: 'high',
             detail: 'a service account identity used kubectl: its token may have been taken out of a pod',
           })
-        } else if (baseline.enabled) candidates.push(event)
+        } else candidates.push(event)
       },
       finish() {
-        if (baseline.hasHistory('kubectlNetworks')) {
-          for (const event of candidates) {
-            if (baseline.isLearning(event.time)) continue
-            const who = senderOf(event).username
-            for (const net of new Set(event.sourceIPs.map(networkOf))) {
-              if (!net || baseline.known('kubectlNetworks', who, net)) continue
-              groups.add(`net\u0000${who}\u0000${net}`, event, {
-                who,
-                what: `kubectl from new network ${net}`,
-                detail: `no kubectl request by ${who} came from ${net} in the baseline`,
-              })
-            }
-          }
-        }
+        candidates.flush()
         return groups.findings()
       },
+      limits: () => candidates.limits(),
     }
   },
 }

@@ -29,9 +29,12 @@ export const unauthenticatedScanning: RuleDefinition = {
         if (!isDenied(event)) return
         const ip = event.sourceIPs[0]
         if (!ip) return
-        address.set(groups.add(ip, event, {who: event.user.username, what: `denied requests from ${ip}`}), ip)
+        const finding = groups.add(ip, event, {who: event.user.username, what: `denied requests from ${ip}`})
+        if (finding.folded !== undefined) return
+        address.set(finding, ip)
         const set = who.get(ip) ?? new Set<string>()
-        set.add(event.user.username)
+        // The finding names five; counting past a hundred identities per address adds nothing.
+        if (set.size < 100) set.add(event.user.username)
         who.set(ip, set)
       },
       finish() {
@@ -39,9 +42,10 @@ export const unauthenticatedScanning: RuleDefinition = {
           .findings()
           .filter((f) => f.count > threshold)
           .map((f) => {
+            if (f.folded !== undefined) return f
             const ip = address.get(f) ?? ''
             const ids = [...(who.get(ip) ?? [])]
-            return {...f, who: ids.length === 1 ? (ids[0] ?? f.who) : `${ids.length} identities`, what: `${f.count} denied requests from ${ip}`, detail: `identities: ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', ...' : ''}`}
+            return {...f, who: ids.length === 1 ? (ids[0] ?? f.who) : `${ids.length}${ids.length >= 100 ? '+' : ''} identities`, what: `${f.count} denied requests from ${ip}`, detail: `identities: ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', ...' : ''}`}
           })
       },
     }

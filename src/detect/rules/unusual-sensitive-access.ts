@@ -1,4 +1,5 @@
 import type {AuditEvent} from '../../audit/event.js'
+import {Candidates} from '../candidates.js'
 import {FindingGroups} from '../group.js'
 import {describeRequest, isSensitiveObject, networkOf, userAgentProduct} from '../match.js'
 import type {RuleDefinition} from '../rule.js'
@@ -24,37 +25,38 @@ export const unusualSensitiveAccess: RuleDefinition = {
   excludesSystemIdentities: true,
   auditLevel: {needs: 'Metadata'},
   create(_settings, baseline) {
-    const candidates: AuditEvent[] = []
+    const groups = new FindingGroups(unusualSensitiveAccess)
+    const candidates = new Candidates(unusualSensitiveAccess.id, baseline, (event: AuditEvent) => {
+      if (!baseline.hasHistory('sensitiveAgents')) return
+      if (baseline.isLearning(event.time)) return
+      const who = event.user.username
+      const sample = describeRequest(event)
+      if (!baseline.knownIdentity('sensitiveAgents', who)) {
+        groups.add(`user\u0000${who}`, event, {who, what: `new identity on ${event.resource}`, detail: `${who} never accessed secrets or configmaps in the baseline; e.g. ${sample}`})
+        return
+      }
+      const agent = userAgentProduct(event.userAgent)
+      if (!baseline.known('sensitiveAgents', who, agent)) {
+        groups.add(`ua\u0000${who}\u0000${agent}`, event, {who, what: `new user agent ${agent}`, detail: `e.g. ${sample}`})
+      }
+      for (const g of event.user.groups) {
+        if (!baseline.known('sensitiveGroups', who, g)) groups.add(`g\u0000${who}\u0000${g}`, event, {who, what: `new group ${g}`, detail: `e.g. ${sample}`})
+      }
+      for (const net of new Set(event.sourceIPs.map(networkOf))) {
+        if (net && !baseline.known('sensitiveNetworks', who, net)) {
+          groups.add(`n\u0000${who}\u0000${net}`, event, {who, what: `new source network ${net}`, detail: `e.g. ${sample}`})
+        }
+      }
+    })
     return {
       onEvent(event) {
-        if (baseline.enabled && isSensitiveObject(event)) candidates.push(event)
+        if (isSensitiveObject(event)) candidates.push(event)
       },
       finish() {
-        const groups = new FindingGroups(unusualSensitiveAccess)
-        if (!baseline.hasHistory('sensitiveAgents')) return []
-        for (const event of candidates) {
-          if (baseline.isLearning(event.time)) continue
-          const who = event.user.username
-          const sample = describeRequest(event)
-          if (!baseline.knownIdentity('sensitiveAgents', who)) {
-            groups.add(`user\u0000${who}`, event, {who, what: `new identity on ${event.resource}`, detail: `${who} never accessed secrets or configmaps in the baseline; e.g. ${sample}`})
-            continue
-          }
-          const agent = userAgentProduct(event.userAgent)
-          if (!baseline.known('sensitiveAgents', who, agent)) {
-            groups.add(`ua\u0000${who}\u0000${agent}`, event, {who, what: `new user agent ${agent}`, detail: `e.g. ${sample}`})
-          }
-          for (const g of event.user.groups) {
-            if (!baseline.known('sensitiveGroups', who, g)) groups.add(`g\u0000${who}\u0000${g}`, event, {who, what: `new group ${g}`, detail: `e.g. ${sample}`})
-          }
-          for (const net of new Set(event.sourceIPs.map(networkOf))) {
-            if (net && !baseline.known('sensitiveNetworks', who, net)) {
-              groups.add(`n\u0000${who}\u0000${net}`, event, {who, what: `new source network ${net}`, detail: `e.g. ${sample}`})
-            }
-          }
-        }
+        candidates.flush()
         return groups.findings()
       },
+      limits: () => candidates.limits(),
     }
   },
 }
