@@ -9,7 +9,7 @@ import path from 'node:path'
 import {Readable} from 'node:stream'
 import {createGunzip} from 'node:zlib'
 import type {AuditEvent, EventOrigin} from './event.js'
-import {collectGarbage} from '../lib/collect-garbage.js'
+import {MemoryGuard} from '../lib/collect-garbage.js'
 import {createLineScanner, firstNonBlank, isBlank, lineHasNeedle, narrowingNeedles, type LineScanner} from './line-scan.js'
 import {normaliseCsvRow, normaliseRecord, type SkipReason} from './normalise.js'
 import {StageMerger} from './stage-merger.js'
@@ -287,6 +287,8 @@ function globSegment(seg: string): RegExp {
 type Mode = 'lines' | 'documents' | 'yaml'
 
 class SourceReader {
+  /** Full collections when memory is high (and every COLLECT_EVERY_BYTES on long streams). */
+  private readonly guard = new MemoryGuard({collectEveryBytes: COLLECT_EVERY_BYTES})
   private readonly maxLine: number
   private readonly maxDoc: number
   private readonly maxPositions: number
@@ -451,7 +453,6 @@ class SourceReader {
     let lineNo = 0
     // A line longer than the window, kept in pieces outside it until its newline.
     let long: LongLine | undefined
-    let sinceCollect = 0
     let out: AuditEvent[] = []
     let base = 0
     // The last bytes of the previous region, while lines are prefiltered (see reopenFromTail).
@@ -472,11 +473,7 @@ class SourceReader {
       }
       if (n === 0) break
       stats.bytes += n
-      sinceCollect += n
-      if (source.allocates && sinceCollect >= COLLECT_EVERY_BYTES) {
-        sinceCollect = 0
-        collectGarbage()
-      }
+      this.guard.read(n)
       const end = filled + n
       let start = 0
       if (long) {

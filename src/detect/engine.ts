@@ -6,6 +6,7 @@ import {MAX_GROUPS} from './group.js'
 import {compileScope} from './match.js'
 import type {RuleDefinition} from './rule.js'
 import type {DetectSettings} from './settings-types.js'
+import {relieveMemory} from '../lib/collect-garbage.js'
 
 export interface DetectOptions {
   settings: DetectSettings
@@ -88,6 +89,8 @@ export async function detect(
     learnedUntil = learner.firstEventTime + options.baselineWindow
   }
   if (learnedUntil !== undefined) learner.setLearnUntil(learnedUntil)
+  // The read's garbage goes before the rules build their findings on top of it (a flood of identities).
+  relieveMemory()
   const findings = contexts.flatMap(({ctx}) => ctx.finish())
   const limits = [...learner.limits()]
   for (const {ctx} of contexts) limits.push(...(ctx.limits?.() ?? []))

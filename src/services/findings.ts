@@ -71,6 +71,8 @@ export async function startFindings(options: FindingsOptions, loaded?: DetectSet
     finish: async () => {
       queue.end()
       const result = await running
+      const {relieveMemory} = await import('../lib/collect-garbage.js')
+      relieveMemory()
       if (options.state) await writeBaselineState(options.state, result.baseline)
       return {findings: result.findings, events: result.events, limits: result.limits, ...(result.learnedUntil !== undefined ? {learnedUntil: result.learnedUntil} : {})}
     },
