@@ -1,18 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import {HeavyHitters} from './heavy-hitters.js'
 import {HyperLogLog} from './hyperloglog.js'
-
-/** mulberry32: deterministic, so a failure replays from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import {prng} from './prng.js'
 
 /** A Zipf-like stream: a few heavy keys and a long tail of rare ones, like users or IPs in a log. */
 function stream(seed: number, length: number, keys: number): string[] {

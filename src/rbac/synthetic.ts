@@ -1,6 +1,7 @@
 // A deterministic, realistic-looking RBAC snapshot of any size, for benchmarks of the who-can
 // engine (scripts/bench-who-can.ts). Same options and seed give the same snapshot, byte for byte.
 import type {Binding, PolicyRule, RbacSnapshot, Role, ServiceAccountRef, Subject} from './types.js'
+import {prng} from '../lib/prng.js'
 
 export interface SyntheticOptions {
   namespaces: number
@@ -11,18 +12,6 @@ export interface SyntheticOptions {
   seed: number
   /** ServiceAccounts per namespace (`default` is always one of them). Default 3. */
   serviceAccountsPerNamespace?: number
-}
-
-// mulberry32: tiny, fast, good enough spread for test data, and the same on every platform.
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 const RESOURCES: [string, string][] = [
@@ -42,7 +31,7 @@ const RESOURCES: [string, string][] = [
 const VERB_SETS = [['get', 'list', 'watch'], ['get'], ['create', 'update', 'patch', 'delete'], ['list', 'watch'], ['*'], ['get', 'update']]
 
 export function syntheticSnapshot(o: SyntheticOptions): RbacSnapshot {
-  const r = rng(o.seed)
+  const r = prng(o.seed)
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!
   const int = (n: number) => Math.floor(r() * n)
   const ns = (i: number) => `ns-${String(i).padStart(5, '0')}`

@@ -4,6 +4,7 @@ import {existsSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {execa} from 'execa'
+export {prng} from '../../src/lib/prng.js'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 export const BIN = path.join(ROOT, 'bin/run.js')
@@ -44,18 +45,6 @@ export async function runCli(args: string[], options: {input?: string | Buffer; 
     // Raw bytes: the terminal suite must see exactly what the CLI wrote.
     encoding: 'utf8',
   })
-}
-
-/** mulberry32: small, fast and deterministic, so a failing case can be replayed from its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 export function pick<T>(rand: () => number, items: readonly T[]): T {
