@@ -111,6 +111,13 @@ rules: null
     expect(p.problems).toEqual([{file: 'ns.jsonl', document: 2, message: expect.stringMatching(/^invalid JSON/)}])
   })
 
+  it('reads JSON documents separated by --- as a YAML stream, not as JSON lines with bad --- lines', () => {
+    const docs = ['a', 'b', 'c'].map((name) => JSON.stringify({kind: 'Namespace', metadata: {name}}))
+    const p = one(docs.join('\n---\n') + '\n', 'ns.yaml')
+    expect(p.problems).toEqual([])
+    expect(p.snapshot.namespaces).toEqual(['a', 'b', 'c'])
+  })
+
   it('reports malformed documents and objects with file and document number, and keeps going', () => {
     const p = one(`kind: Role
 metadata: {name: ok, namespace: n}

@@ -112,9 +112,12 @@ function splitDocuments(src: ManifestSource, out: ParsedManifests): {index: numb
     } catch {
       // Not plain JSON (JSON lines, or YAML flow style): let the YAML parser decide below.
     }
-    if (trimmed.startsWith('{') && src.text.includes('\n{')) {
+    // JSON lines: every line an object. JSON documents between `---` lines are a YAML stream (the
+    // YAML parser below reads them), not lines of which every `---` would be a bad one.
+    const lines = src.text.split('\n')
+    if (trimmed.startsWith('{') && src.text.includes('\n{') && lines.every((line) => line.trim() === '' || line.trimStart().startsWith('{'))) {
       const docs: {index: number; value: unknown}[] = []
-      src.text.split('\n').forEach((line, i) => {
+      lines.forEach((line, i) => {
         if (line.trim() === '') return
         try {
           docs.push({index: i + 1, value: JSON.parse(line) as unknown})
