@@ -287,7 +287,7 @@ function globSegment(seg: string): RegExp {
 type Mode = 'lines' | 'documents' | 'yaml'
 
 class SourceReader {
-  /** Full collections when memory is high (and every COLLECT_EVERY_BYTES on long streams). */
+  /** Full collections when the heap is high, and every COLLECT_EVERY_BYTES read. */
   private readonly guard = new MemoryGuard({collectEveryBytes: COLLECT_EVERY_BYTES})
   private readonly maxLine: number
   private readonly maxDoc: number
@@ -1229,8 +1229,6 @@ function hasNeedle(buf: Buffer, start: number, end: number, needles: readonly Bu
 
 /** Bytes in order, read into the caller's buffer: a file range read in place, or a stream copied. */
 interface ChunkSource {
-  /** Each chunk arrives in a new Buffer (streams): long reads need the periodic full collection. */
-  readonly allocates: boolean
   /** Up to `length` bytes into into[offset...]; 0 at the end. */
   read(into: Buffer, offset: number, length: number): Promise<number>
   close(): Promise<void>
@@ -1241,7 +1239,6 @@ async function fileRangeSource(file: string, start: number, end: number): Promis
   const handle = await fsp.open(file)
   let position = start
   return {
-    allocates: false,
     async read(into, offset, length) {
       const want = Math.min(length, end - position)
       if (want <= 0) return 0
@@ -1259,7 +1256,6 @@ function streamSource(chunks: AsyncIterable<Buffer>): ChunkSource {
   let current: Buffer | undefined
   let at = 0
   return {
-    allocates: true,
     async read(into, offset, length) {
       while (!current || at >= current.length) {
         const next = await it.next()
@@ -1456,7 +1452,7 @@ export function parseCsvLine(line: string): string[] | undefined {
 // ---------------------------------------------------------------------------------------------
 // Limits.
 
-/** Bytes read between full collections on long streams (see src/lib/collect-garbage.ts). */
+/** Bytes read between full collections whatever the heap (see src/lib/collect-garbage.ts). */
 const COLLECT_EVERY_BYTES = 256 * 1024 * 1024
 
 // ---------------------------------------------------------------------------------------------
